@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up, run by `npm run demo` and `npm test`: the toolchain and libtorch (Debian's
+# libtorch-dev when no libtorch is found), npm dependencies (`npm ci` when package-lock.json changed),
+# and the native addon (incremental CMake build). TypeScript runs from src/ through tsx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  echo "meatus setup: installing $* with apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+node scripts/find-libtorch.mjs >/dev/null 2>&1 || apt_install libtorch-dev
+
+stamp=node_modules/.meatus-lock-sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+
+bash scripts/build-native.sh
+
