@@ -1,0 +1,96 @@
+/**
+ * `meatus dataset`: inspect dataset folders.
+ *
+ * - `meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]`:
+ *   validates the folder (see `src/data/check.ts`); exit code 1 when problems are found.
+ * - `meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern RE]`:
+ *   a patient-level train/validation/test split of the training cases (see `src/data/split.ts`).
+ */
+
+import { parseArgs } from 'node:util';
+import { checkDataset } from '../data/check.js';
+import { readCrossmodaDataset } from '../data/crossmoda.js';
+import { readNnunetDataset } from '../data/nnunet.js';
+import { splitPatients, writeSplit } from '../data/split.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One-line description for `meatus --help`. */
+export const summary = 'check a dataset folder or split it by patient';
+
+const USAGE = `usage:
+  meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]
+  meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX]
+
+check: reports geometry mismatches, unexpected label values, missing or unreadable files;
+       exit code 1 when there are problems. Never modifies the dataset.
+split: all timepoints of a patient go to the same set; patient/timepoint are read from case
+       names with REGEX (named groups 'patient' and 'timepoint'; default <patient>_t<digits>).`;
+
+async function check(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { layout: { type: 'string' }, tolerance: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new Error(`check: expected one folder, got ${positionals.length}`);
+  const layout = values.layout ?? 'auto';
+  if (layout !== 'auto' && layout !== 'nnunet' && layout !== 'crossmoda') throw new Error(`--layout: expected auto, nnunet or crossmoda, got '${layout}'`);
+  const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
+  if (tolerance !== undefined && !(tolerance >= 0)) throw new Error(`--tolerance: expected a non-negative number of mm, got '${values.tolerance}'`);
+  const report = await checkDataset(positionals[0], { layout, tolerance });
+  if (values.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    for (const p of report.problems) console.log(`${p.file}: ${p.field}: ${p.message}`);
+    console.log(
+      `${positionals[0]} (${report.layout}): ${report.cases} cases, ${report.labelled} labelled, ` +
+        (report.problems.length === 0 ? 'no problems' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`),
+    );
+  }
+  return report.problems.length === 0 ? 0 : 1;
+}
+
+async function split(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, seed: { type: 'string' }, proportions: { type: 'string' }, pattern: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || values.out === undefined) throw new Error('split: expected one folder and --out FILE');
+  const dir = positionals[0];
+  let proportions: [number, number, number] | undefined;
+  if (values.proportions !== undefined) {
+    const p = values.proportions.split(',').map(Number);
+    if (p.length !== 3 || p.some((v) => !(v >= 0))) throw new Error(`--proportions: expected three non-negative numbers like 195,32,56, got '${values.proportions}'`);
+    proportions = p as [number, number, number];
+  }
+  const isNnunet = await access(join(dir, 'dataset.json')).then(
+    () => true,
+    () => false,
+  );
+  const names = isNnunet
+    ? (await readNnunetDataset(dir)).training.map((c) => c.id)
+    : (await readCrossmodaDataset(dir)).cases.filter((c) => c.hrT2).map((c) => c.id);
+  if (names.length === 0) throw new Error(`${dir}: no cases found; expected an nnU-Net raw or crossMoDA folder`);
+  const s = splitPatients(names, { seed: values.seed ?? 0, proportions, pattern: values.pattern });
+  await writeSplit(values.out, s);
+  const nPat = (set: string) => Object.values(s.patients).filter((v) => v === set).length;
+  console.log(
+    `wrote ${values.out}: train ${s.train.length} cases (${nPat('train')} patients), validation ${s.validation.length} (${nPat('validation')}), test ${s.test.length} (${nPat('test')})`,
+  );
+  return 0;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    console.log(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub === 'check') return check(rest);
+  if (sub === 'split') return split(rest);
+  console.error(`meatus dataset: unknown subcommand '${sub}'\n\n${USAGE}`);
+  return 2;
+}

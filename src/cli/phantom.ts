@@ -1,0 +1,109 @@
+/**
+ * `meatus phantom`: writes a synthetic nnU-Net raw dataset of vestibular schwannoma phantoms.
+ */
+
+import { parseArgs } from 'node:util';
+import { generatePhantomDataset } from '../data/phantom/dataset.js';
+import type { Phantom } from '../data/phantom/generate.js';
+import type { PhantomConfig } from '../data/phantom/config.js';
+import { writePreviewPng } from '../data/preview.js';
+
+/** One-line description for `meatus --help`. */
+export const summary = 'generate a synthetic VS phantom dataset (nnU-Net raw layout)';
+
+const USAGE = `usage: meatus phantom --cases N --out DIR [options]
+
+Writes N synthetic T2 scans with IM/EM labels as an nnU-Net raw dataset
+(imagesTr/VS_p001_t01_0000.nii.gz, labelsTr/..., dataset.json, phantoms.json).
+
+options:
+  --cases N        number of scans (timepoints over all patients)
+  --out DIR        output folder
+  --seed S         seed (default 0); the same seed gives identical files
+  --patients P     number of patients (default: N × 137/227, the paper's ratio)
+  --fov crop|head  crop around the IAC (default) or a whole-head volume
+  --koos 1-4       fix the Koos grade (default: random)
+  --preview FILE   also write a PNG of axial slices with the labels (EM red, IM green)
+  --preview-cases K  cases shown in the preview (default 3, one per patient)`;
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        cases: { type: 'string' },
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        patients: { type: 'string' },
+        fov: { type: 'string' },
+        koos: { type: 'string' },
+        preview: { type: 'string' },
+        'preview-cases': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    console.error(`meatus phantom: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.cases === undefined || values.out === undefined) {
+    console.error(`meatus phantom: --cases and --out are required\n\n${USAGE}`);
+    return 2;
+  }
+  const cases = positiveInt('cases', values.cases)!;
+  const patients = positiveInt('patients', values.patients);
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+  const config: Partial<PhantomConfig> = {};
+  if (values.fov !== undefined) {
+    if (values.fov !== 'crop' && values.fov !== 'head') throw new Error(`--fov: expected crop or head, got '${values.fov}'`);
+    config.fov = values.fov;
+  }
+  if (values.koos !== undefined) {
+    const k = Number(values.koos);
+    if (![1, 2, 3, 4].includes(k)) throw new Error(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
+    config.koos = k as PhantomConfig['koos'];
+  }
+  const nPreview = positiveInt('preview-cases', values['preview-cases']) ?? 3;
+  const shown: Phantom[] = [];
+  const seenPatients = new Set<string>();
+  const result = await generatePhantomDataset({
+    out: values.out,
+    cases,
+    patients,
+    seed,
+    config,
+    onCase: (name, ph) => {
+      const patient = name.slice(0, name.lastIndexOf('_'));
+      if (values.preview && shown.length < nPreview && !seenPatients.has(patient)) {
+        seenPatients.add(patient);
+        shown.push(ph);
+      }
+      const m = ph.meta;
+      console.log(
+        `${name}  Koos ${m.koos}  ${m.side.padEnd(5)}  ${m.shape.join('×')} @ ${m.spacing.join('×')} mm` +
+          `  EM ${m.volumes.extrameatal.toFixed(0)} mm³  IM ${m.volumes.intrameatal.toFixed(0)} mm³${m.oblique ? '  oblique' : ''}`,
+      );
+    },
+  });
+  if (values.preview) await writePreviewPng(values.preview, shown);
+  console.log(
+    `wrote ${result.cases.length} cases of ${result.patients} patients to ${result.out} in ${result.seconds.toFixed(1)} s` +
+      (values.preview ? `; preview ${values.preview}` : ''),
+  );
+  return 0;
+}

@@ -1,0 +1,174 @@
+/**
+ * `checkDataset`: validates a dataset folder (nnU-Net raw or crossMoDA) without modifying
+ * anything. Reported problems, each with the file it concerns:
+ *
+ * - `dataset.json` missing, unreadable or invalid; `numTraining` not matching `imagesTr/`;
+ * - a training case without label, a label without image, a missing channel file, a stray file;
+ * - a file that cannot be read as NIfTI;
+ * - image/label (or channel/channel) geometry mismatch: shape, or affine entries differing by
+ *   more than `tolerance` (default 1e-3 mm);
+ * - label values outside the dataset's labels (default {0, 1, 2}), or non-integer label values.
+ */
+
+import { readNifti } from '../volume/nifti-file.js';
+import type { Volume } from '../volume/volume.js';
+import { readCrossmodaDataset, looksLikeCrossmoda } from './crossmoda.js';
+import { readNnunetDataset, LABELS } from './nnunet.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One problem found. */
+export interface Problem {
+  /** The file (or folder) concerned. */
+  file: string;
+  /** What was checked: `dataset.json`, `label`, `channel`, `geometry`, `labels`, `read`, `name`. */
+  field: string;
+  message: string;
+}
+
+/** Options of {@link checkDataset}. */
+export interface CheckOptions {
+  /** Layout (default `auto`: nnU-Net when `dataset.json` exists, else crossMoDA). */
+  layout?: 'auto' | 'nnunet' | 'crossmoda';
+  /** Largest accepted difference of affine entries, mm (default 1e-3). */
+  tolerance?: number;
+  /** Skip reading images (names only). */
+  namesOnly?: boolean;
+}
+
+/** The result of a check. */
+export interface CheckReport {
+  layout: 'nnunet' | 'crossmoda';
+  cases: number;
+  labelled: number;
+  problems: Problem[];
+}
+
+interface Pair {
+  id: string;
+  images: (string | undefined)[];
+  label?: string;
+}
+
+function sameGeometry(a: Volume, b: Volume, tol: number): string | undefined {
+  if (a.shape.some((s, i) => s !== b.shape[i])) return `shape ${b.shape.join('×')} differs from ${a.shape.join('×')}`;
+  for (let i = 0; i < 12; i++) {
+    if (Math.abs(a.affine[i] - b.affine[i]) > tol) {
+      return `affine[${Math.floor(i / 4)}][${i % 4}] = ${b.affine[i]} differs from ${a.affine[i]} by more than ${tol}`;
+    }
+  }
+  return undefined;
+}
+
+async function tryRead(file: string, problems: Problem[]): Promise<Volume | undefined> {
+  try {
+    return await readNifti(file);
+  } catch (e) {
+    problems.push({ file, field: 'read', message: `unreadable: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+function labelValues(v: Volume): Map<number, number> {
+  const counts = new Map<number, number>();
+  const d = v.data;
+  for (let i = 0; i < d.length; i++) counts.set(d[i], (counts.get(d[i]) ?? 0) + 1);
+  return counts;
+}
+
+async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[]): Promise<void> {
+  const vols: (Volume | undefined)[] = [];
+  for (const f of p.images) vols.push(f ? await tryRead(f, problems) : undefined);
+  const ref = vols.find((v) => v !== undefined);
+  const refFile = p.images[vols.indexOf(ref)];
+  for (let c = 0; c < vols.length; c++) {
+    const v = vols[c];
+    if (!v || !ref || v === ref) continue;
+    const why = sameGeometry(ref, v, tol);
+    if (why) problems.push({ file: p.images[c]!, field: 'geometry', message: `channel ${c}: ${why} (${refFile})` });
+  }
+  if (!p.label) return;
+  const lab = await tryRead(p.label, problems);
+  if (!lab) return;
+  if (ref) {
+    const why = sameGeometry(ref, lab, tol);
+    if (why) problems.push({ file: p.label, field: 'geometry', message: `label ${why} (image ${refFile})` });
+  }
+  const bad = [...labelValues(lab)].filter(([v]) => !allowed.has(v)).sort((a, b) => a[0] - b[0]);
+  if (bad.length > 0) {
+    const list = bad.map(([v, n]) => `${v} (${n} voxels)`).join(', ');
+    problems.push({ file: p.label, field: 'labels', message: `unexpected label value ${list}; expected one of ${[...allowed].sort((a, b) => a - b).join(', ')}` });
+  }
+}
+
+async function nnunetPairs(root: string, problems: Problem[]): Promise<{ pairs: Pair[]; allowed: Set<number> } | undefined> {
+  let ds;
+  try {
+    ds = await readNnunetDataset(root);
+  } catch (e) {
+    problems.push({ file: join(root, 'dataset.json'), field: 'dataset.json', message: (e as Error).message });
+    return undefined;
+  }
+  const pairs: Pair[] = [];
+  for (const c of ds.training) {
+    c.images.forEach((f, ch) => {
+      if (!f) problems.push({ file: join(root, 'imagesTr', `${c.id}_${String(ch).padStart(4, '0')}${ds.json.file_ending}`), field: 'channel', message: `missing channel ${ch} of case ${c.id}` });
+    });
+    if (!c.label) problems.push({ file: join(root, 'labelsTr', `${c.id}${ds.json.file_ending}`), field: 'label', message: `missing label of case ${c.id}` });
+    pairs.push(c);
+  }
+  for (const c of ds.test) {
+    c.images.forEach((f, ch) => {
+      if (!f) problems.push({ file: join(root, 'imagesTs', `${c.id}_${String(ch).padStart(4, '0')}${ds.json.file_ending}`), field: 'channel', message: `missing channel ${ch} of case ${c.id}` });
+    });
+    pairs.push({ id: c.id, images: c.images });
+  }
+  for (const f of ds.orphanLabels) problems.push({ file: f, field: 'label', message: 'label without an image in imagesTr' });
+  for (const f of ds.strayFiles) problems.push({ file: f, field: 'name', message: `unexpected file name; expected <case>_<4-digit channel>${ds.json.file_ending}` });
+  if (ds.json.numTraining !== ds.training.length) {
+    problems.push({ file: join(root, 'dataset.json'), field: 'numTraining', message: `numTraining is ${ds.json.numTraining}, but imagesTr holds ${ds.training.length} cases` });
+  }
+  return { pairs, allowed: new Set(Object.values(ds.json.labels)) };
+}
+
+async function crossmodaPairs(root: string, problems: Problem[]): Promise<Pair[]> {
+  const ds = await readCrossmodaDataset(root);
+  for (const f of ds.strayFiles) problems.push({ file: join(root, f), field: 'name', message: 'NIfTI file not named crossmoda[YYYY][_site]_<n>_<hrT2|ceT1|Label>' });
+  for (const f of ds.duplicates) problems.push({ file: join(root, f), field: 'name', message: 'duplicate file for the same case and kind' });
+  const pairs: Pair[] = [];
+  for (const c of ds.cases) {
+    if (!c.hrT2) {
+      if (c.label && !c.ceT1) problems.push({ file: c.label, field: 'label', message: `label without an image (case ${c.id})` });
+      continue; // ceT1-only cases are not part of our T2 task
+    }
+    pairs.push({ id: c.id, images: [c.hrT2], ...(c.label ? { label: c.label } : {}) });
+  }
+  return pairs;
+}
+
+/**
+ * Checks a dataset folder; never writes. See the module comment for what is checked.
+ * @example const { problems } = await checkDataset('data/Dataset501_VS');
+ */
+export async function checkDataset(root: string, opts: CheckOptions = {}): Promise<CheckReport> {
+  const problems: Problem[] = [];
+  const tol = opts.tolerance ?? 1e-3;
+  let layout = opts.layout ?? 'auto';
+  if (layout === 'auto') {
+    const hasJson = await access(join(root, 'dataset.json')).then(
+      () => true,
+      () => false,
+    );
+    layout = hasJson || !(await looksLikeCrossmoda(root).catch(() => false)) ? 'nnunet' : 'crossmoda';
+  }
+  let pairs: Pair[] = [];
+  let allowed = new Set(Object.values(LABELS));
+  if (layout === 'nnunet') {
+    const r = await nnunetPairs(root, problems);
+    if (r) ({ pairs, allowed } = r);
+  } else {
+    pairs = await crossmodaPairs(root, problems);
+  }
+  if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems);
+  return { layout, cases: pairs.length, labelled: pairs.filter((p) => p.label).length, problems };
+}

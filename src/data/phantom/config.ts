@@ -1,0 +1,143 @@
+/**
+ * `PhantomConfig`: every knob of the synthetic VS phantom, with defaults. A config is a plain
+ * object; pass a partial one and {@link resolvePhantomConfig} fills in the rest and checks it.
+ */
+
+import type { Vec3 } from '../../volume/volume.js';
+import type { Side } from './anatomy.js';
+import type { Koos } from './tumour.js';
+
+/** Field of view: a crop around the affected IAC (training) or a whole-head volume (inference benchmarks). */
+export type FieldOfView = 'crop' | 'head';
+
+/** The phantom's parameters. Ranges `[lo, hi]` are drawn uniformly per patient. */
+export interface PhantomConfig {
+  /** `crop` (default): `cropSizeMm` around the affected IAC; `head`: a `headMatrix` volume. */
+  fov: FieldOfView;
+  /** Crop extent in mm along `[z, y, x]` (default 48 × 64 × 64). */
+  cropSizeMm: Vec3;
+  /** Whole-head matrix `[slices, rows, columns]` (default 100 × 384 × 384). */
+  headMatrix: Vec3;
+  /** In-plane voxel size range, mm (crop; default 0.4–0.6). */
+  inPlaneSpacing: [number, number];
+  /** In-plane voxel size range for the whole-head FOV, mm (default 0.5–0.55, so 384 voxels cover a head). */
+  headInPlaneSpacing: [number, number];
+  /** Slice spacing range, mm (default 1.0–1.5). */
+  sliceSpacing: [number, number];
+  /** A fixed Koos grade, or undefined to draw one from `koosWeights`. */
+  koos?: Koos;
+  /** Relative frequency of Koos I–IV when `koos` is not fixed (default 0.25, 0.35, 0.25, 0.15). */
+  koosWeights: [number, number, number, number];
+  /** The tumour side, or undefined for either. */
+  side?: Side;
+  /** Probability that a patient's protocol is oblique: the voxel grid is rotated against RAS (default 0.25). */
+  obliqueProbability: number;
+  /** Largest oblique rotation, degrees (default 20; below 45 so array axis 0 stays the axial one). */
+  obliqueMaxDeg: number;
+  /** Probability that the in-plane axes run right-to-left and anterior-to-posterior (LPS-like storage; default 0.5). */
+  flipProbability: number;
+  /** Largest head rotation in the scanner about each axis, degrees (default 6). */
+  poseMaxDeg: number;
+  /** Largest head shift, mm (default 3). */
+  poseMaxShiftMm: number;
+  /** Largest random offset of the crop centre from its nominal place, mm (default 4). */
+  cropJitterMm: number;
+  /** Largest relative amplitude of the smooth multiplicative bias field (default 0.25). */
+  biasStrength: number;
+  /** Rician noise σ relative to the CSF signal, range (default 0.02–0.05). */
+  noise: [number, number];
+  /** Scanner gain: CSF signal in image units, range (default 400–1500). */
+  gain: [number, number];
+  /** Subsamples per voxel along `[z, y, x]` at tissue boundaries; default 3×2×2 (crop), 2×2×2 (head). */
+  supersample?: Vec3;
+  /**
+   * How a voxel's label is decided: `centre` (default) — the label of the continuous scene at the
+   * voxel centre; `majority` — the most frequent label among its subsamples (ties: the centre's).
+   */
+  labelRule: 'centre' | 'majority';
+}
+
+/** The defaults. */
+export const DEFAULT_PHANTOM_CONFIG: Readonly<PhantomConfig> = Object.freeze({
+  fov: 'crop',
+  cropSizeMm: [48, 64, 64],
+  headMatrix: [100, 384, 384],
+  inPlaneSpacing: [0.4, 0.6],
+  headInPlaneSpacing: [0.5, 0.55],
+  sliceSpacing: [1.0, 1.5],
+  koosWeights: [0.25, 0.35, 0.25, 0.15],
+  obliqueProbability: 0.25,
+  obliqueMaxDeg: 20,
+  flipProbability: 0.5,
+  poseMaxDeg: 6,
+  poseMaxShiftMm: 3,
+  cropJitterMm: 4,
+  biasStrength: 0.25,
+  noise: [0.02, 0.05],
+  gain: [400, 1500],
+  labelRule: 'centre',
+} as PhantomConfig);
+
+function range(name: string, v: unknown, min: number, max: number): void {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`PhantomConfig.${name}: expected [lo, hi] numbers, got ${JSON.stringify(v)}`);
+  }
+  if (!(v[0] <= v[1] && v[0] >= min && v[1] <= max)) {
+    throw new Error(`PhantomConfig.${name}: expected ${min} ≤ lo ≤ hi ≤ ${max}, got [${v.join(', ')}]`);
+  }
+}
+
+function num(name: string, v: unknown, min: number, max: number): void {
+  if (typeof v !== 'number' || !(v >= min && v <= max)) {
+    throw new Error(`PhantomConfig.${name}: expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+}
+
+function vec(name: string, v: unknown, min: number, max: number, integer: boolean): void {
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && x >= min && x <= max && (!integer || Number.isInteger(x)))) {
+    throw new Error(`PhantomConfig.${name}: expected [z, y, x] ${integer ? 'integers' : 'numbers'} in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+}
+
+/**
+ * The full config: defaults overridden by `partial`, validated.
+ * @throws Error naming the field and the expected value for any bad entry or unknown key.
+ */
+export function resolvePhantomConfig(partial: Partial<PhantomConfig> = {}): PhantomConfig {
+  for (const key of Object.keys(partial)) {
+    if (!(key in DEFAULT_PHANTOM_CONFIG) && key !== 'koos' && key !== 'side' && key !== 'supersample') {
+      throw new Error(`PhantomConfig.${key}: unknown option`);
+    }
+  }
+  const c: PhantomConfig = { ...DEFAULT_PHANTOM_CONFIG, ...partial };
+  if (c.fov !== 'crop' && c.fov !== 'head') throw new Error(`PhantomConfig.fov: expected 'crop' or 'head', got ${JSON.stringify(c.fov)}`);
+  vec('cropSizeMm', c.cropSizeMm, 8, 400, false);
+  vec('headMatrix', c.headMatrix, 8, 1024, true);
+  range('inPlaneSpacing', c.inPlaneSpacing, 0.05, 5);
+  range('headInPlaneSpacing', c.headInPlaneSpacing, 0.05, 5);
+  range('sliceSpacing', c.sliceSpacing, 0.05, 10);
+  if (c.koos !== undefined && ![1, 2, 3, 4].includes(c.koos)) throw new Error(`PhantomConfig.koos: expected 1, 2, 3 or 4, got ${JSON.stringify(c.koos)}`);
+  if (!Array.isArray(c.koosWeights) || c.koosWeights.length !== 4 || !c.koosWeights.every((w) => w >= 0) || !c.koosWeights.some((w) => w > 0)) {
+    throw new Error(`PhantomConfig.koosWeights: expected four non-negative numbers, not all zero, got ${JSON.stringify(c.koosWeights)}`);
+  }
+  if (c.side !== undefined && c.side !== 'left' && c.side !== 'right') throw new Error(`PhantomConfig.side: expected 'left' or 'right', got ${JSON.stringify(c.side)}`);
+  num('obliqueProbability', c.obliqueProbability, 0, 1);
+  num('obliqueMaxDeg', c.obliqueMaxDeg, 0, 40);
+  num('flipProbability', c.flipProbability, 0, 1);
+  num('poseMaxDeg', c.poseMaxDeg, 0, 30);
+  num('poseMaxShiftMm', c.poseMaxShiftMm, 0, 50);
+  num('cropJitterMm', c.cropJitterMm, 0, 50);
+  num('biasStrength', c.biasStrength, 0, 0.9);
+  range('noise', c.noise, 0, 1);
+  range('gain', c.gain, 1e-6, 1e9);
+  if (c.supersample !== undefined) vec('supersample', c.supersample, 1, 8, true);
+  if (c.labelRule !== 'centre' && c.labelRule !== 'majority') {
+    throw new Error(`PhantomConfig.labelRule: expected 'centre' or 'majority', got ${JSON.stringify(c.labelRule)}`);
+  }
+  return c;
+}
+
+/** The supersampling factors in effect for a config. */
+export function supersampling(c: PhantomConfig): Vec3 {
+  return c.supersample ?? (c.fov === 'head' ? [2, 2, 2] : [3, 2, 2]);
+}
