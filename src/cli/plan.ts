@@ -1,0 +1,76 @@
+/**
+ * `meatus plan`: fingerprints a dataset and writes a training plan (spacing, patch, topology) as
+ * editable JSON.
+ */
+import { parseArgs } from 'node:util';
+import { computeFingerprint } from '../train/fingerprint.js';
+import { formatPlan, makePlan, writePlan } from '../train/plan.js';
+
+/** One-line description for `meatus --help`. */
+export const summary = 'plan spacing, patch size and network topology for a dataset (nnU-Net 3d_fullres rules)';
+
+const USAGE = `usage: meatus plan --dataset DIR --out PLAN.json [options]
+
+Reads the labelled training cases of DIR (nnU-Net raw layout or crossMoDA), computes the dataset
+fingerprint and writes a plan: target spacing, patch size, U-Net stages (features, kernels,
+strides), normalisation. The plan is 2-space JSON; edit it by hand if you like.
+
+options:
+  --dataset DIR     dataset folder
+  --out FILE        plan file to write
+  --budget-mb N     activation memory budget in MB (default 600)
+  --batch-size N    batch size (default 2)
+  --seed S          seed of the foreground intensity sampling (default 1234)`;
+
+function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0) || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
+  }
+  return n;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dataset: { type: 'string' },
+        out: { type: 'string' },
+        'budget-mb': { type: 'string' },
+        'batch-size': { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    console.error(`meatus plan: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.dataset === undefined || values.out === undefined) {
+    console.error(`meatus plan: --dataset and --out are required\n\n${USAGE}`);
+    return 2;
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+  const memoryBudgetMB = positive('budget-mb', values['budget-mb'], false);
+  const batchSize = positive('batch-size', values['batch-size'], true);
+  const fp = await computeFingerprint(values.dataset, {
+    seed,
+    onProgress: (done, total, id) => process.stderr.write(`\rfingerprint ${done}/${total} ${id}    `),
+  });
+  process.stderr.write('\n');
+  const plan = makePlan(fp, { memoryBudgetMB, batchSize, dataset: values.dataset });
+  await writePlan(values.out, plan);
+  console.log(formatPlan(plan));
+  console.log(`wrote ${values.out}`);
+  return 0;
+}

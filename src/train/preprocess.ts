@@ -1,0 +1,357 @@
+/**
+ * Preprocessing like nnU-Net v2's `DefaultPreprocessor` for `3d_fullres`, and its inverse for
+ * inference. Per case, in nnU-Net's order:
+ * 1. **crop** to the bounding box of the non-zero region (any channel ≠ 0);
+ * 2. **z-score** each channel (`(x − mean) / max(std, 1e-8)`), over the hole-filled non-zero mask
+ *    with 0 outside when the plan says `useMaskForNorm`, else over the whole crop;
+ * 3. **resample** to the plan's spacing, shape `round(spacing / target · shape)`: images
+ *    linearly, labels by one-hot linear interpolation + argmax.
+ * Deviations from nnU-Net: images are resampled (tri)linearly where nnU-Net uses a 3rd-order
+ * spline — and, on anisotropic data (max/min spacing > 3), nearest neighbour along the coarse axis
+ * ("separate z"); labels outside the non-zero mask stay 0 (nnU-Net marks them −1).
+ *
+ * On disk (`outDir`): `<id>.image.f32` (float32 little-endian `[C, z, y, x]`, x fastest),
+ * `<id>.label.u8` (`[z, y, x]`), `<id>.json` ({@link CaseFile}: id, patient, shape, spacing,
+ * channels and the {@link CaseProperties} that undo the preprocessing), `plan.json` (the plan) and,
+ * written last, `cases.json` (the case list). Every file is written atomically.
+ */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, endianness } from 'node:os';
+import { join } from 'node:path';
+import { Worker, parentPort } from 'node:worker_threads';
+import { caseIdentity } from '../data/cases.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Box } from '../volume/bbox.js';
+import { label as labelComponents } from '../volume/components.js';
+import { crop, extractRegion } from '../volume/crop.js';
+import { zscore } from '../volume/normalize.js';
+import { resampleLabelsToShape, resampleToShape, resampledShape, type LabelResampleMode } from '../volume/resample.js';
+import type { Mat4, Vec3, Volume } from '../volume/volume.js';
+import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
+import { FieldChecker, formatJson, validatePlan, writePlan } from './plan.js';
+import type { Plan, PreprocessedCase } from './types.js';
+
+/** What inference needs to map a prediction back onto the original image. */
+export interface CaseProperties {
+  /** Geometry of the original image. */
+  originalShape: Vec3;
+  originalSpacing: Vec3;
+  originalAffine: Mat4;
+  /** The non-zero crop, in original voxels. */
+  cropBox: Box;
+  /** Geometry of the preprocessed grid (true spacing `originalSpacing · crop / shape`). */
+  shape: Vec3;
+  spacing: Vec3;
+  affine: Mat4;
+  channels: number;
+}
+
+/** The preprocessed arrays of one case. */
+export interface PreprocessedData {
+  /** `[C, z, y, x]` float32. */
+  image: Float32Array;
+  /** `[z, y, x]` labels 0/1/2, or null without a label. */
+  label: Uint8Array | null;
+  shape: Vec3;
+  spacing: Vec3;
+  channels: number;
+}
+
+/** The `<id>.json` of a preprocessed case. */
+export interface CaseFile extends CaseProperties {
+  version: 1;
+  id: string;
+  patient: string;
+}
+
+const voxels = (s: Vec3) => s[0] * s[1] * s[2];
+
+/** Binary hole filling (`scipy.ndimage.binary_fill_holes`): background not 6-connected to the border becomes 1. */
+function fillHoles(mask: Uint8Array, shape: Vec3): Uint8Array {
+  const inv = mask.map((v) => (v ? 0 : 1));
+  const { labels, count } = labelComponents(inv, shape, 6);
+  const border = new Uint8Array(count + 1);
+  const [nz, ny, nx] = shape;
+  for (let z = 0, i = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        if (z === 0 || y === 0 || x === 0 || z === nz - 1 || y === ny - 1 || x === nx - 1) border[labels[i]] = 1;
+      }
+  return mask.map((v, i) => (v || (labels[i] > 0 && !border[labels[i]]) ? 1 : 0));
+}
+
+function checkImages(images: Volume[]): void {
+  if (images.length === 0) throw new Error('preprocess: no image channel given; expected at least one');
+  for (const [c, im] of images.entries()) {
+    if ((im.channels ?? 1) !== 1 || im.shape.some((s, a) => s !== images[0].shape[a])) {
+      throw new Error(`preprocess: channel ${c} has shape ${im.shape.join('×')}×${im.channels ?? 1}, expected ${images[0].shape.join('×')}×1 like channel 0`);
+    }
+  }
+}
+
+/** Steps 1–3 on the images; returns the image, the crop and the target shape. */
+function preprocessImages(images: Volume[], plan: Plan): { image: Volume<Float32Array>; box: Box; properties: CaseProperties } {
+  checkImages(images);
+  const ref = images[0];
+  const box = nonzeroBox(images);
+  const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
+  const n = voxels(size);
+  const crops = images.map((im) => crop(im, box.start, size));
+  const stacked = new Float32Array(n * images.length);
+  crops.forEach((im, c) => stacked.set(im.data, c * n));
+  const cropped: Volume = { ...crops[0], data: stacked, channels: images.length };
+  const mask = plan.normalization.useMaskForNorm ? { ...crops[0], data: fillHoles(nonzeroMask(crops), size) } : undefined;
+  const target = resampledShape(size, ref.spacing, plan.spacing);
+  const image = resampleToShape(zscore(cropped, mask), target, 'linear') as Volume<Float32Array>;
+  const properties: CaseProperties = {
+    originalShape: [...ref.shape] as Vec3,
+    originalSpacing: [...ref.spacing] as Vec3,
+    originalAffine: [...ref.affine],
+    cropBox: { start: [...box.start] as Vec3, end: [...box.end] as Vec3 },
+    shape: image.shape,
+    spacing: image.spacing,
+    affine: image.affine,
+    channels: images.length,
+  };
+  return { image, box, properties };
+}
+
+/**
+ * Preprocesses one case (steps in the module comment).
+ * @param images one single-channel volume per channel, same shape.
+ * @param label labels 0/1/2 of the same shape, or null.
+ * @throws Error if channels differ in shape, or the label's shape or values are wrong.
+ */
+export function preprocessCase(images: Volume[], label: Volume | null, plan: Plan): { case: PreprocessedData; properties: CaseProperties } {
+  const { image, box, properties } = preprocessImages(images, plan);
+  let lab: Uint8Array | null = null;
+  if (label) {
+    if (label.shape.some((s, a) => s !== images[0].shape[a])) {
+      throw new Error(`preprocess: label shape ${label.shape.join('×')}, expected ${images[0].shape.join('×')} (the image's)`);
+    }
+    const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
+    const cropped = crop({ ...label, data: Uint8Array.from(label.data) }, box.start, size);
+    lab = resampleLabelsToShape(cropped, image.shape, 'onehot-linear', NUM_LABELS).data as Uint8Array;
+  }
+  const data = { image: image.data, label: lab, shape: image.shape, spacing: image.spacing, channels: images.length };
+  return { case: data, properties };
+}
+
+/**
+ * Preprocesses the images of a case for inference, as for training.
+ * @returns the `[C, z, y, x]` image at the plan's spacing and the properties for {@link restoreToOriginal}.
+ */
+export function preprocessForInference(images: Volume[], plan: Plan): { image: Float32Array; shape: Vec3; spacing: Vec3; properties: CaseProperties } {
+  const { image, properties } = preprocessImages(images, plan);
+  return { image: image.data, shape: image.shape, spacing: image.spacing, properties };
+}
+
+/**
+ * Maps a prediction on the preprocessed grid back to the original image: undoes the resampling
+ * (a label map by `labelMode`, default one-hot linear; probabilities `[C, z, y, x]` linearly), then
+ * the crop (padding with background: label 0, or probability 1 for class 0 and 0 for the others).
+ * @param values a `Uint8Array` label map `[z, y, x]` or a `Float32Array` of class probabilities `[C, z, y, x]`.
+ * @returns a volume with the original shape, spacing and affine (`channels` = C for probabilities).
+ * @throws Error if the length of `values` is not a multiple of the preprocessed shape's voxels.
+ */
+export function restoreToOriginal(values: Uint8Array | Float32Array, properties: CaseProperties, labelMode: LabelResampleMode = 'onehot-linear'): Volume {
+  const p = properties;
+  const n = voxels(p.shape);
+  const channels = values.length / n;
+  if (!Number.isInteger(channels) || channels < 1 || (values instanceof Uint8Array && channels !== 1)) {
+    throw new Error(`restoreToOriginal: ${values.length} values, expected ${values instanceof Uint8Array ? '' : 'C × '}${n} for shape ${p.shape.join('×')}`);
+  }
+  const grid: Volume = { data: values, shape: p.shape, spacing: p.spacing, affine: p.affine, ...(channels > 1 ? { channels } : {}) };
+  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
+  const isLabel = values instanceof Uint8Array;
+  const back = isLabel ? resampleLabelsToShape(grid, size, labelMode) : resampleToShape(grid, size, 'linear');
+  const out = extractRegion(back, p.cropBox.start.map((s) => -s) as Vec3, p.originalShape, 0);
+  if (!isLabel) {
+    // Background probability 1 outside the crop.
+    const m = voxels(p.originalShape);
+    const inside = extractRegion({ ...back, data: new Uint8Array(voxels(size)).fill(1), channels: undefined }, p.cropBox.start.map((s) => -s) as Vec3, p.originalShape, 0);
+    for (let i = 0; i < m; i++) if (!inside.data[i]) out.data[i] = 1;
+  }
+  return { ...out, spacing: [...p.originalSpacing] as Vec3, affine: [...p.originalAffine] };
+}
+
+function bytesOf(a: Float32Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Reads, preprocesses and writes one training case; returns its id and patient. */
+async function preprocessToDisk(c: TrainingCase, plan: Plan, outDir: string): Promise<{ id: string; patient: string }> {
+  if (endianness() !== 'LE') throw new Error('preprocess: this machine is big-endian; the .f32 format is little-endian');
+  const { images, label } = await readTrainingCase(c);
+  const { case: data, properties } = preprocessCase(images, label, plan);
+  const patient = caseIdentity(c.id).patient;
+  const file: CaseFile = { version: 1, id: c.id, patient, ...properties };
+  await writeFileAtomic(join(outDir, `${c.id}.image.f32`), bytesOf(data.image));
+  await writeFileAtomic(join(outDir, `${c.id}.label.u8`), bytesOf(data.label!));
+  await writeFileAtomic(join(outDir, `${c.id}.json`), formatJson(file));
+  return { id: c.id, patient };
+}
+
+interface Job {
+  c: TrainingCase;
+  plan: Plan;
+  outDir: string;
+}
+
+/** The body of a preprocessing worker thread (started by {@link preprocessDataset}). */
+export function preprocessWorkerMain(): void {
+  parentPort?.on('message', (job: Job) => {
+    preprocessToDisk(job.c, job.plan, job.outDir).then(
+      (r) => parentPort?.postMessage({ ok: r }),
+      (e: unknown) => parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+    );
+  });
+}
+
+/** A worker running {@link preprocessWorkerMain}; through tsx when running TypeScript sources. */
+function startWorker(): Worker {
+  const url = import.meta.url;
+  const body = `.then((m) => m.preprocessWorkerMain())`;
+  if (!url.endsWith('.ts')) return new Worker(`import(${JSON.stringify(url)})${body};`, { eval: true });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(url)}); })${body};`, { eval: true });
+}
+
+function runJob(w: Worker, job: Job): Promise<{ id: string; patient: string }> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (m: { ok?: { id: string; patient: string }; error?: string }): void => {
+      done();
+      if (m.ok) resolve(m.ok);
+      else reject(new Error(m.error));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(new Error(`preprocess: worker failed on case ${job.c.id}: ${e.message}`));
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`preprocess: worker exited (code ${code}) on case ${job.c.id}`));
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(job);
+  });
+}
+
+/** Options of {@link preprocessDataset}. */
+export interface PreprocessOptions {
+  /** Worker threads (default: the cores, at most one per case); 1 runs in this thread. */
+  workers?: number;
+  /** Called after each case. */
+  onProgress?: (done: number, total: number, id: string) => void;
+}
+
+/**
+ * Preprocesses every labelled training case of a dataset folder (nnU-Net raw or crossMoDA) into
+ * `outDir` (files in the module comment), each worker holding one case at a time.
+ * @returns the case ids, in dataset order, and the time taken.
+ * @throws Error naming the file for unreadable or inconsistent cases, or the field of a bad plan.
+ * @example await preprocessDataset('data/Dataset001_VS', await readPlan('plan.json'), 'data/pre');
+ */
+export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: string, opts: PreprocessOptions = {}): Promise<{ cases: string[]; seconds: number }> {
+  const t0 = performance.now();
+  validatePlan(plan, 'plan');
+  const cases = await listTrainingCases(datasetDir);
+  const nWorkers = Math.min(opts.workers ?? availableParallelism(), cases.length);
+  if (!Number.isInteger(nWorkers) || nWorkers < 1) throw new Error(`preprocess: workers = ${opts.workers}, expected a positive integer`);
+  await writePlan(join(outDir, 'plan.json'), plan);
+  const results: { id: string; patient: string }[] = new Array(cases.length);
+  let next = 0;
+  let done = 0;
+  const finish = (i: number, r: { id: string; patient: string }): void => {
+    results[i] = r;
+    opts.onProgress?.(++done, cases.length, r.id);
+  };
+  if (nWorkers === 1) {
+    for (let i = 0; i < cases.length; i++) finish(i, await preprocessToDisk(cases[i], plan, outDir));
+  } else {
+    const workers = Array.from({ length: nWorkers }, startWorker);
+    try {
+      await Promise.all(
+        workers.map(async (w) => {
+          while (next < cases.length) {
+            const i = next++;
+            finish(i, await runJob(w, { c: cases[i], plan, outDir }));
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  }
+  await writeFileAtomic(join(outDir, 'cases.json'), formatJson({ version: 1, cases: results }));
+  return { cases: results.map((r) => r.id), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The case ids of a preprocessed folder, from its `cases.json`.
+ * @throws Error naming the file if it is missing (preprocessing unfinished) or malformed.
+ */
+export async function listPreprocessedCases(dir: string): Promise<string[]> {
+  const path = join(dir, 'cases.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: cannot read the case list (${(e as Error).message}); expected the output of \`meatus preprocess\``);
+  }
+  const c = new FieldChecker(path);
+  const o = c.object(json, '', ['version', 'cases']);
+  return c.list(o.cases, 'cases', (x, f) => {
+    const e = c.object(x, f, ['id', 'patient']);
+    if (typeof e.id !== 'string' || e.id === '') c.fail(`${f}.id`, 'a case id', e.id);
+    return e.id as string;
+  });
+}
+
+async function readBytes(path: string, expected: number, what: string): Promise<Buffer> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read (${(e as Error).message})`);
+  }
+  if (buf.byteLength !== expected) {
+    throw new Error(`${path}: ${buf.byteLength} bytes, expected ${expected} (${what}); the file is truncated or belongs to another case`);
+  }
+  return buf;
+}
+
+/**
+ * Reads one preprocessed case, checking the JSON fields and the sizes of the binary files.
+ * @throws Error naming the file: missing, malformed JSON field, or a size that does not match the JSON.
+ */
+export async function readPreprocessedCase(dir: string, id: string): Promise<PreprocessedCase> {
+  const jsonPath = join(dir, `${id}.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`${jsonPath}: cannot read case properties (${(e as Error).message})`);
+  }
+  const c = new FieldChecker(jsonPath);
+  const keys = ['version', 'id', 'patient', 'originalShape', 'originalSpacing', 'originalAffine', 'cropBox', 'shape', 'spacing', 'affine', 'channels'];
+  const o = c.object(json, '', keys);
+  if (o.id !== id) c.fail('id', JSON.stringify(id), o.id);
+  if (typeof o.patient !== 'string') c.fail('patient', 'a string', o.patient);
+  const shape = c.vec3(o.shape, 'shape', 'positiveInt');
+  const spacing = c.vec3(o.spacing, 'spacing', 'positive');
+  const channels = c.num(o.channels, 'channels', 'positiveInt');
+  const n = voxels(shape);
+  const img = await readBytes(join(dir, `${id}.image.f32`), 4 * channels * n, `float32 [${channels}, ${shape.join(', ')}]`);
+  const lab = await readBytes(join(dir, `${id}.label.u8`), n, `uint8 [${shape.join(', ')}]`);
+  const image = img.byteOffset % 4 === 0 ? new Float32Array(img.buffer, img.byteOffset, channels * n) : new Float32Array(img.buffer.slice(img.byteOffset, img.byteOffset + img.byteLength));
+  const label = new Uint8Array(lab.buffer, lab.byteOffset, n);
+  return { id, patient: o.patient as string, image, channels, label, shape, spacing };
+}
