@@ -62,7 +62,7 @@ static const std::vector<OpDef> kOps = {
   {"mul_s",        [](A a) -> Out { return at::mul(a.T(0), a.S(1)); }},
   {"div",          [](A a) -> Out { return at::div(a.T(0), a.T(1)); }},
   {"div_s",        [](A a) -> Out { return at::div(a.T(0), a.S(1)); }},
-  {"rdiv_s",       [](A a) -> Out { return at::reciprocal(a.T(0)).mul_(a.S(1)); }},
+  {"rdiv_s",       [](A a) -> Out { return at::mul(at::reciprocal(a.T(0)), a.S(1)); }},
   {"floor_divide", [](A a) -> Out { return at::div(a.T(0), a.T(1), "floor"); }},
   {"remainder",    [](A a) -> Out { return at::remainder(a.T(0), a.T(1)); }},
   {"remainder_s",  [](A a) -> Out { return at::remainder(a.T(0), a.S(1)); }},

@@ -2,7 +2,7 @@
  * Autograd switches (`torch.noGrad`, `torch.enableGrad`) and `torch.autograd.grad`.
  */
 import { call, native, opId } from './native.js';
-import { wrapAll, type Tensor } from './tensor.js';
+import { wrap, type Tensor } from './tensor.js';
 
 function withGrad<T>(enabled: boolean, fn: () => T): T {
   const prev = native.setGradEnabled(enabled);
@@ -32,17 +32,17 @@ export function isGradEnabled(): boolean {
 
 const GRAD = opId('autograd_grad');
 
+type GradOptions = { gradOutputs?: Tensor[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean };
+
 /**
  * Gradients of `outputs` with respect to `inputs` (torch.autograd.grad), without touching `.grad`.
- * `gradOutputs` defaults to none (scalar outputs).
+ * `gradOutputs` defaults to none (scalar outputs). With `allowUnused`, an input the outputs do not
+ * depend on gets `null` (PyTorch's None).
  */
-export function grad(
-  outputs: Tensor[],
-  inputs: Tensor[],
-  o: { gradOutputs?: Tensor[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {},
-): Tensor[] {
-  return wrapAll(
-    call(GRAD, outputs.map((t) => t.handle), inputs.map((t) => t.handle), (o.gradOutputs ?? []).map((t) => t.handle),
-      o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false, o.allowUnused ?? false),
-  );
+export function grad(outputs: Tensor[], inputs: Tensor[], o?: GradOptions & { allowUnused?: false }): Tensor[];
+export function grad(outputs: Tensor[], inputs: Tensor[], o: GradOptions): (Tensor | null)[];
+export function grad(outputs: Tensor[], inputs: Tensor[], o: GradOptions = {}): (Tensor | null)[] {
+  const hs = call(GRAD, outputs.map((t) => t.handle), inputs.map((t) => t.handle), (o.gradOutputs ?? []).map((t) => t.handle),
+    o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false, o.allowUnused ?? false) as unknown[];
+  return hs.map((h) => (h === null ? null : wrap(h)));
 }

@@ -18,6 +18,7 @@ import { scope, keep, liveTensors } from './scope.js';
 import { SGD } from './optim/sgd.js';
 import { AdamW } from './optim/adamw.js';
 import { Optimizer } from './optim/optimizer.js';
+import { clipGradNorm_ } from './optim/clip.js';
 
 export * as F from './functional.js';
 export { Tensor } from './tensor.js';
@@ -29,7 +30,7 @@ export type { AdamWOptions } from './optim/adamw.js';
 export { GradScaler } from './amp.js';
 
 /** Optimizers (torch.optim). */
-export const optim = { SGD, AdamW, Optimizer };
+export const optim = { SGD, AdamW, Optimizer, clipGradNorm_ };
 
 /** The `torch` namespace: factories, joining, random, autograd switches, scopes, AMP, CUDA, safetensors. */
 export const torch = {

@@ -127,8 +127,7 @@ export abstract class Optimizer<H extends object> {
       const { params: _ignored, ...options } = saved;
       g.options = { ...g.options, ...(options as unknown as H) };
     });
-    for (const st of this.state.values()) for (const v of Object.values(st)) if (typeof v === 'object') v.dispose();
-    this.state.clear();
+    this.dispose();
     const entries = [...Object.entries(sd.tensors), ...Object.entries(sd.meta.scalars)];
     for (const [key, v] of entries) {
       const dot = key.indexOf('.');
@@ -137,7 +136,13 @@ export abstract class Optimizer<H extends object> {
       if (!p) throw new Error(`optimizer.loadStateDict: state '${key}' names parameter ${i}, but there are ${params.length}`);
       let st = this.state.get(p);
       if (!st) this.state.set(p, (st = {}));
-      st[key.slice(dot + 1)] = typeof v === 'number' ? v : keep(v.to(p.device).clone());
+      st[key.slice(dot + 1)] = typeof v === 'number' ? v : keep(scope(() => v.to(p.device).clone()));
     }
+  }
+
+  /** Releases the state tensors (moments, momentum buffers); the optimizer starts afresh. */
+  dispose(): void {
+    for (const st of this.state.values()) for (const v of Object.values(st)) if (typeof v === 'object') v.dispose();
+    this.state.clear();
   }
 }
