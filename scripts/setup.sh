@@ -18,6 +18,8 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 node scripts/find-libtorch.mjs >/dev/null 2>&1 || apt_install libtorch-dev
+# Figures are SVG rendered to PNG by resvg, which needs one system font.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core
 
 stamp=node_modules/.meatus-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
