@@ -1,6 +1,8 @@
 // The op table: one line per op, named after the ATen function it calls. Arguments are positional
 // (see Args in binding.h); the TypeScript layer (src/torch/) supplies defaults and names.
 // Adding an op = adding a line here and a method or function in src/torch/.
+#include <torch/version.h>
+
 #include "binding.h"
 
 namespace meatus {
@@ -10,6 +12,12 @@ using V = std::vector<at::Tensor>;
 
 static V Pair(std::tuple<at::Tensor, at::Tensor> t) { return {std::get<0>(t), std::get<1>(t)}; }
 static at::IntArrayRef Ref(const std::vector<int64_t>& v) { return v; }
+// The correction argument of var/std: an optional int in libtorch 1.x, an optional Scalar in 2.x.
+#if TORCH_VERSION_MAJOR >= 2
+static c10::optional<at::Scalar> Correction(int64_t c) { return at::Scalar(c); }
+#else
+static c10::optional<int64_t> Correction(int64_t c) { return c; }
+#endif
 
 // clang-format off
 static const std::vector<OpDef> kOps = {
@@ -125,8 +133,8 @@ static const std::vector<OpDef> kOps = {
   {"min_dim",      [](A a) -> Out { return Pair(at::min(a.T(0), a.I(1), a.B(2))); }},
   {"argmax",       [](A a) -> Out { return at::argmax(a.T(0), a.OI(1), a.B(2)); }},
   {"argmin",       [](A a) -> Out { return at::argmin(a.T(0), a.OI(1), a.B(2)); }},
-  {"var",          [](A a) -> Out { return at::var(a.T(0), a.OIL(1) ? at::OptionalIntArrayRef(Ref(*a.OIL(1))) : c10::nullopt, a.I(2), a.B(3)); }},
-  {"std",          [](A a) -> Out { return at::std(a.T(0), a.OIL(1) ? at::OptionalIntArrayRef(Ref(*a.OIL(1))) : c10::nullopt, a.I(2), a.B(3)); }},
+  {"var",          [](A a) -> Out { auto d = a.OIL(1); return at::var(a.T(0), d ? at::OptionalIntArrayRef(Ref(*d)) : c10::nullopt, Correction(a.I(2)), a.B(3)); }},
+  {"std",          [](A a) -> Out { auto d = a.OIL(1); return at::std(a.T(0), d ? at::OptionalIntArrayRef(Ref(*d)) : c10::nullopt, Correction(a.I(2)), a.B(3)); }},
   {"norm",         [](A a) -> Out { return at::norm(a.T(0), a.S(1)); }},
   {"logsumexp",    [](A a) -> Out { return at::logsumexp(a.T(0), a.IL(1), a.B(2)); }},
   {"cumsum",       [](A a) -> Out { return at::cumsum(a.T(0), a.I(1)); }},

@@ -121,7 +121,7 @@ static Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) {
   if (torch::cuda::is_available()) {
     auto idx = static_cast<c10::DeviceIndex>(a.OI(0).value_or(0));
     auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(idx);
-    const size_t agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+    const size_t agg = 0;  // StatType::AGGREGATE (its namespace moved between libtorch versions)
     allocated = static_cast<double>(stats.allocated_bytes[agg].current);
     reserved = static_cast<double>(stats.reserved_bytes[agg].current);
     peak = static_cast<double>(stats.allocated_bytes[agg].peak);

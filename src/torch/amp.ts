@@ -7,6 +7,7 @@ import { noGrad } from './autograd.js';
 import { scope } from './scope.js';
 import type { Tensor } from './tensor.js';
 import type { Optimizer } from './optim/optimizer.js';
+import { stack } from './creation.js';
 
 /**
  * Runs `fn` with CUDA autocast: eligible ops (convolutions, matmuls) run in `dtype`, others in
@@ -65,15 +66,17 @@ export class GradScaler {
   unscale_(opt: Optimizer<object>): void {
     if (!this.options.enabled || this.#unscaled.has(opt)) return;
     const inv = 1 / this.#scale;
-    let found = false;
-    noGrad(() =>
+    // One device→host sync for all gradients, not one per parameter.
+    const found = noGrad(() =>
       scope(() => {
+        const flags: Tensor[] = [];
         for (const p of opt.parameters()) {
           const g = p.grad;
           if (g === null) continue;
           g.mul_(inv);
-          if (!found && g.isfinite().all().item() === 0) found = true;
+          flags.push(g.isfinite().all());
         }
+        return flags.length > 0 && stack(flags).all().item() === 0;
       }),
     );
     this.#foundInf = (this.#foundInf ?? false) || found;
