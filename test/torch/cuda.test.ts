@@ -30,21 +30,22 @@ test("to('cuda') and back keeps values and dtypes", { skip }, () => {
   });
 });
 
-test('conv3d forward and backward on CUDA equal CPU within 1e-4', { skip }, () => {
+test('conv3d forward and backward on CUDA equal CPU (within TF32 precision)', { skip }, () => {
   torch.scope(() => {
     torch.manualSeed(1);
     const x = torch.randn([2, 3, 6, 7, 8]);
     const w = torch.randn([4, 3, 3, 3, 3]).mul(0.2);
     const run = (device: 'cpu' | 'cuda'): Tensor[] => {
-      const xd = x.to(device).requiresGrad_(true);
-      const wd = w.to(device).requiresGrad_(true);
+      const xd = x.to(device).detach().requiresGrad_(true);
+      const wd = w.to(device).detach().requiresGrad_(true);
       const y = F.conv3d(xd, wd, null, { padding: 1, stride: [1, 2, 1] });
       y.square().sum().backward();
       return [y, xd.grad!, wd.grad!].map((t) => t.cpu());
     };
     const cpu = run('cpu');
     const gpu = run('cuda');
-    cpu.forEach((c, i) => assertClose(gpu[i].toFloat64Array(), c.toFloat64Array(), { atol: 1e-4, rtol: 1e-4 }, `output ${i}`));
+    // cuDNN convolutions use TF32 on Ampere and later by default (as in PyTorch): ~1e-3 relative.
+    cpu.forEach((c, i) => assertClose(gpu[i].toFloat64Array(), c.toFloat64Array(), { atol: 5e-3, rtol: 5e-3 }, `output ${i}`));
   });
 });
 
