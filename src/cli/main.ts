@@ -14,6 +14,11 @@ const COMMANDS: Record<string, string> = {
   doctor: './doctor',
   phantom: './phantom',
   dataset: './dataset',
+  plan: './plan',
+  preprocess: './preprocess',
+  train: './train',
+  evaluate: './evaluate',
+  compare: './compare',
 };
 
 function ext(): string {
