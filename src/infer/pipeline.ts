@@ -1,0 +1,126 @@
+/**
+ * The segmentation pipelines. Two-stage (the paper): stage 1 predicts the whole tumour (WT) from
+ * T2; the largest connected component is kept (optional); stage 2 predicts EM/IM from [T2, WT] on
+ * only the tiles around the WT mask, and every WT voxel becomes EM or IM, whichever stage 2 finds
+ * more probable. One-stage (the baseline): EM/IM directly from T2, through the same code.
+ */
+import type { Box } from '../volume/bbox.js';
+import { boundingBox, expandBox } from '../volume/bbox.js';
+import { largestComponent } from '../volume/components.js';
+import { crop } from '../volume/crop.js';
+import { resampleLabelsToShape } from '../volume/resample.js';
+import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
+import type { CaseProperties } from '../train/preprocess.js';
+import type { Model } from './model.js';
+import { predictCase, type PredictOptions } from './predict.js';
+
+/** The models of a pipeline. */
+export type Models = { stage1: Model; stage2: Model } | { baseline: Model };
+
+/** Options of {@link segment}. */
+export interface SegmentOptions extends Omit<PredictOptions, 'region' | 'onProgress'> {
+  /** Keep only the largest 6-connected component of the WT mask (default true). */
+  largestComponent?: boolean;
+  /** Margin around the WT bounding box for stage 2, in voxels of the preprocessed grid (default 2). */
+  stage2Margin?: number;
+  /** Run stage 2 on the whole image instead of the tiles around the WT mask (for checks). */
+  stage2FullVolume?: boolean;
+  /** Keep the probabilities (stage 2's, or the baseline's) in the result. */
+  keepProbabilities?: boolean;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** What a segmentation returns, in the input's geometry. */
+export interface SegmentResult {
+  /** 0 background, 1 extrameatal, 2 intrameatal. */
+  label: Volume<Uint8Array>;
+  wholeTumour: Volume<Uint8Array>;
+  probabilities?: Volume<Float32Array>;
+  /** Seconds per stage. */
+  seconds: Record<string, number>;
+  notes: string[];
+}
+
+function checkModels(models: Models): void {
+  if ('baseline' in models) {
+    if (models.baseline.task !== 'baseline') throw new Error(`segment: the baseline model ${models.baseline.path} was trained for '${models.baseline.task}'`);
+    return;
+  }
+  if (models.stage1.task !== 'wholeTumour') throw new Error(`segment: the stage-1 model ${models.stage1.path} was trained for '${models.stage1.task}', expected 'wholeTumour'`);
+  if (models.stage2.task !== 'split') throw new Error(`segment: the stage-2 model ${models.stage2.path} was trained for '${models.stage2.task}', expected 'split'`);
+}
+
+/** Argmax over the channels of probabilities `[K, n]`. */
+function argmax(p: Float32Array, n: number): Uint8Array {
+  const k = p.length / n;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[c * n + i] > p[best * n + i]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** The WT mask on the preprocessed grid of `p` (crop, then nearest resampling), as float32. */
+function maskOnGrid(wt: Volume<Uint8Array>, p: CaseProperties): Float32Array {
+  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
+  const grid = resampleLabelsToShape(crop(wt, p.cropBox.start, size), p.shape, 'nearest');
+  return Float32Array.from(grid.data);
+}
+
+/**
+ * Segments a T2 volume.
+ * @throws Error if a model was trained for another task.
+ */
+export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): SegmentResult {
+  checkModels(models);
+  const n = voxelCount(t2.shape);
+  const seconds: Record<string, number> = {};
+  const notes: string[] = [];
+  const progress = (stage: string) => (d: number, t: number) => o.onProgress?.(stage, d, t);
+  const predictOpts = { mirror: o.mirror, stepSize: o.stepSize, tileBatch: o.tileBatch };
+  let t0 = performance.now();
+
+  if ('baseline' in models) {
+    const { probabilities } = predictCase(models.baseline, [t2], { ...predictOpts, onProgress: progress('baseline') });
+    const label = volumeLike(t2, argmax(probabilities.data, n));
+    seconds.baseline = (performance.now() - t0) / 1000;
+    const wt = volumeLike(t2, label.data.map((v) => (v > 0 ? 1 : 0)));
+    return { label, wholeTumour: wt, ...(o.keepProbabilities ? { probabilities } : {}), seconds, notes };
+  }
+
+  const s1 = predictCase(models.stage1, [t2], { ...predictOpts, onProgress: progress('stage 1') });
+  let wtData = argmax(s1.probabilities.data, n);
+  if (o.largestComponent ?? true) wtData = largestComponent(wtData, t2.shape, 6);
+  const wholeTumour = volumeLike(t2, wtData);
+  seconds.stage1 = (performance.now() - t0) / 1000;
+  if (!wtData.some((v) => v)) {
+    notes.push('stage 1 found no tumour: the label map is empty');
+    return { label: volumeLike(t2, new Uint8Array(n)), wholeTumour, seconds, notes };
+  }
+
+  t0 = performance.now();
+  let region: Box | undefined;
+  const s2 = predictCase(models.stage2, [t2], {
+    ...predictOpts,
+    onProgress: progress('stage 2'),
+    extraChannels: (p) => {
+      const grid = maskOnGrid(wholeTumour, p);
+      if (!o.stage2FullVolume) {
+        const box = boundingBox(grid, p.shape);
+        const m = o.stage2Margin ?? 2;
+        region = box ? expandBox(box, [m, m, m], p.shape) : undefined;
+      }
+      return [grid];
+    },
+    get region() {
+      return region;
+    },
+  });
+  seconds.stage2 = (performance.now() - t0) / 1000;
+  const p = s2.probabilities.data;
+  const label = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (wtData[i]) label[i] = p[n + i] >= p[2 * n + i] ? 1 : 2;
+  return { label: volumeLike(t2, label), wholeTumour, ...(o.keepProbabilities ? { probabilities: s2.probabilities } : {}), seconds, notes };
+}

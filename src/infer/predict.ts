@@ -1,0 +1,76 @@
+/**
+ * One model over one image: preprocessing from the model's plan, sliding-window prediction, softmax,
+ * and the class probabilities mapped back onto the input's exact geometry.
+ */
+import { F, torch } from '../torch/index.js';
+import type { Box } from '../volume/bbox.js';
+import type { Vec3, Volume } from '../volume/volume.js';
+import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../train/preprocess.js';
+import { padToPatch, slidingWindow } from './sliding-window.js';
+import type { Model } from './model.js';
+
+/** Options of the predictors. */
+export interface PredictOptions {
+  /** Test-time mirroring along all three axes (8 passes; nnU-Net's default). Default false. */
+  mirror?: boolean;
+  /** Tile step as a fraction of the patch (0.5). */
+  stepSize?: number;
+  /** Tiles per network call. */
+  tileBatch?: number;
+  /** Only tiles intersecting this box of the preprocessed grid. */
+  region?: Box;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Class probabilities `[K, z, y, x]` over a preprocessed image `[C, z, y, x]` (float32, CPU).
+ * @throws Error if `channels` differs from the model's input channels.
+ */
+export function predictPreprocessed(model: Model, image: Float32Array, channels: number, shape: Vec3, o: PredictOptions = {}): Float32Array {
+  const want = model.net.config.inChannels;
+  if (channels !== want) throw new Error(`predict: the model (${model.task}) takes ${want} channel(s), got ${channels}`);
+  const patch = model.plan.patchSize;
+  const amp = model.device !== 'cpu';
+  return torch.noGrad(() =>
+    torch.scope(() => {
+      const x = torch.tensor(image, { shape: [channels, ...shape], device: model.device });
+      const { padded, before } = padToPatch(x, patch);
+      const region = o.region && { start: o.region.start.map((s, a) => s + before[a]) as Vec3, end: o.region.end.map((e, a) => e + before[a]) as Vec3 };
+      const logits = slidingWindow((t) => torch.autocast(() => model.net.forward(t)[0], { enabled: amp }), padded, patch, {
+        stepSize: o.stepSize,
+        mirrorAxes: o.mirror ? [0, 1, 2] : [],
+        tileBatch: o.tileBatch,
+        region,
+        onProgress: o.onProgress,
+      });
+      const cropped = logits.slice(1, before[0], before[0] + shape[0]).slice(2, before[1], before[1] + shape[1]).slice(3, before[2], before[2] + shape[2]);
+      return F.softmax(cropped, 0).toFloat32Array();
+    }),
+  );
+}
+
+/**
+ * Preprocesses `images` with the model's plan, predicts, and returns the probabilities in the
+ * geometry of `images[0]` (`channels` = number of classes), plus the preprocessing properties.
+ */
+export function predictCase(
+  model: Model,
+  images: Volume[],
+  o: PredictOptions & { extraChannels?: (p: CaseProperties) => Float32Array[] } = {},
+): { probabilities: Volume<Float32Array>; properties: CaseProperties } {
+  const pre = preprocessForInference(images, model.plan);
+  const extra = o.extraChannels?.(pre.properties) ?? [];
+  let image = pre.image;
+  if (extra.length) {
+    image = new Float32Array(pre.image.length + extra.reduce((a, e) => a + e.length, 0));
+    image.set(pre.image);
+    let off = pre.image.length;
+    for (const e of extra) {
+      image.set(e, off);
+      off += e.length;
+    }
+  }
+  const probs = predictPreprocessed(model, image, images.length + extra.length, pre.shape, o);
+  const probabilities = restoreToOriginal(probs, pre.properties) as Volume<Float32Array>;
+  return { probabilities, properties: pre.properties };
+}

@@ -1,0 +1,125 @@
+/**
+ * Sliding-window prediction with nnU-Net's defaults: tiles of the patch size with a step of half
+ * a patch, a Gaussian importance map (σ = patch/8) weighting each tile's logits, optional test-time
+ * mirroring (logits averaged over all flips of the chosen axes), several tiles per network call.
+ * The accumulator is one `[K, Z, Y, X]` logit sum plus one `[Z, Y, X]` weight sum on the device —
+ * memory grows with the volume, not with the number of tiles.
+ *
+ * Restricting to a `region` keeps exactly the tiles of the full grid that intersect it: inside the
+ * region every voxel receives the same contributions as in a full-volume pass (bit for bit), which is
+ * how stage 2 runs only around the predicted tumour.
+ */
+import { F, torch, type Tensor } from '../torch/index.js';
+import type { Box } from '../volume/bbox.js';
+import type { Vec3 } from '../volume/volume.js';
+
+/** Tile start positions along each axis (nnU-Net's compute_steps_for_sliding_window). */
+export function tileStarts(shape: Vec3, patch: Vec3, stepSize = 0.5): [number[], number[], number[]] {
+  if (!(stepSize > 0 && stepSize <= 1)) throw new RangeError(`tileStarts: stepSize must be in (0, 1], got ${stepSize}`);
+  return shape.map((size, a) => {
+    const p = patch[a];
+    if (size < p) throw new RangeError(`tileStarts: image size ${size} < patch ${p} on axis ${a}; pad first`);
+    const target = p * stepSize;
+    const n = Math.ceil((size - p) / target) + 1;
+    const step = n > 1 ? (size - p) / (n - 1) : 0;
+    return Array.from({ length: n }, (_, i) => Math.round(step * i));
+  }) as [number[], number[], number[]];
+}
+
+/** The Gaussian importance map `[pz, py, px]`, σ = patch/8 per axis, peak 1 (float32). */
+export function gaussianImportance(patch: Vec3): Float32Array {
+  const axis = patch.map((p) => {
+    const c = Math.floor(p / 2);
+    const s = p / 8;
+    return Float64Array.from({ length: p }, (_, i) => Math.exp(-((i - c) ** 2) / (2 * s * s)));
+  });
+  const out = new Float32Array(patch[0] * patch[1] * patch[2]);
+  let i = 0;
+  for (let z = 0; z < patch[0]; z++) for (let y = 0; y < patch[1]; y++) for (let x = 0; x < patch[2]; x++) out[i++] = axis[0][z] * axis[1][y] * axis[2][x];
+  return out;
+}
+
+/** Options of {@link slidingWindow}. */
+export interface SlidingWindowOptions {
+  /** Fraction of the patch between tile starts (0.5). */
+  stepSize?: number;
+  /** Spatial axes (0 z, 1 y, 2 x) to mirror for test-time augmentation (none by default). */
+  mirrorAxes?: number[];
+  /** Tiles per network call (1). */
+  tileBatch?: number;
+  /** Only tiles intersecting this box (voxels, end exclusive). */
+  region?: Box;
+  /** Called after each network call with (tiles done, tiles total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function mirrorSets(axes: number[]): number[][] {
+  const sets: number[][] = [[]];
+  for (const a of axes) for (const s of [...sets]) sets.push([...s, a + 2]);
+  return sets;
+}
+
+/**
+ * Predicts logits over a whole image by sliding `forward` over it.
+ * @param forward the network: `[B, C, pz, py, px]` → `[B, K, pz, py, px]` logits.
+ * @param image `[C, Z, Y, X]` on the network's device; each spatial size ≥ the patch's (pad first).
+ * @returns `[K, Z, Y, X]` float32 averaged logits (voxels no tile reached: 0).
+ */
+export function slidingWindow(forward: (x: Tensor) => Tensor, image: Tensor, patch: Vec3, o: SlidingWindowOptions = {}): Tensor {
+  const [, Z, Y, X] = image.shape;
+  const shape: Vec3 = [Z, Y, X];
+  const starts = tileStarts(shape, patch, o.stepSize ?? 0.5);
+  const tiles: Vec3[] = [];
+  for (const z of starts[0]) for (const y of starts[1]) for (const x of starts[2]) tiles.push([z, y, x]);
+  const r = o.region;
+  const chosen = r ? tiles.filter((t) => t.every((s, a) => s < r.end[a] && s + patch[a] > r.start[a])) : tiles;
+  const batch = Math.max(1, o.tileBatch ?? 1);
+  const flips = mirrorSets(o.mirrorAxes ?? []);
+  const device = image.device;
+  return torch.noGrad(() => {
+    const gauss = torch.tensor(gaussianImportance(patch), { shape: [1, ...patch], device });
+    let acc: Tensor | null = null;
+    const weight = torch.zeros([1, Z, Y, X], { device });
+    for (let i = 0; i < chosen.length; i += batch) {
+      const group = chosen.slice(i, i + batch);
+      torch.scope(() => {
+        const crops = group.map(([z, y, x]) => image.slice(1, z, z + patch[0]).slice(2, y, y + patch[1]).slice(3, x, x + patch[2]));
+        const input = torch.stack(crops, 0);
+        let logits: Tensor | null = null;
+        for (const dims of flips) {
+          const xin = dims.length ? input.flip(...dims) : input;
+          let out = forward(xin).float();
+          if (dims.length) out = out.flip(...dims);
+          logits = logits ? logits.add(out) : out;
+        }
+        const mean = flips.length > 1 ? logits!.div(flips.length) : logits!;
+        if (acc === null) acc = torch.keep(torch.zeros([mean.shape[1], Z, Y, X], { device }));
+        group.forEach(([z, y, x], b) => {
+          const region = (t: Tensor) => t.slice(1, z, z + patch[0]).slice(2, y, y + patch[1]).slice(3, x, x + patch[2]);
+          region(acc!).add_(mean.select(0, b).mul(gauss));
+          region(weight).add_(gauss);
+        });
+      });
+      o.onProgress?.(Math.min(i + batch, chosen.length), chosen.length);
+    }
+    if (acc === null) {
+      weight.dispose();
+      gauss.dispose();
+      throw new Error('slidingWindow: no tile intersects the region');
+    }
+    // Voxels no tile reached have weight 0 and logit sum 0: the tiny clamp only keeps them 0 (not NaN).
+    const out = torch.scope(() => (acc as Tensor).div(weight.clamp(1e-30)));
+    for (const t of [acc as Tensor, weight, gauss]) t.dispose();
+    return out;
+  });
+}
+
+/** Pads `[C, Z, Y, X]` with zeros (symmetrically, like nnU-Net) so that every axis is ≥ `patch`. */
+export function padToPatch(image: Tensor, patch: Vec3): { padded: Tensor; before: Vec3 } {
+  const sp = image.shape.slice(1);
+  const before = sp.map((s, a) => Math.max(0, Math.floor((patch[a] - s) / 2))) as Vec3;
+  const after = sp.map((s, a) => Math.max(0, patch[a] - s - before[a]));
+  if (before.every((v) => v === 0) && after.every((v) => v === 0)) return { padded: image, before };
+  const padded = F.pad(image, [before[2], after[2], before[1], after[1], before[0], after[0]]);
+  return { padded, before };
+}

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatMeasurements, measure } from '../../src/measure/index.js';
+import { diagonalAffine, type Volume } from '../../src/volume/volume.js';
+import { makeLabel } from './shapes.js';
+
+/**
+ * A right-sided phantom, 1 × 0.5 × 0.5 mm: an EM disc of radius 8 voxels (4 mm) about voxel
+ * (10, 12) on slices 2–4 (radius 5 on slices 1 and 5) and an IM rod along +x (laterally) from x =
+ * 19 to 28 at y = 12 ± 1, z = 3 ± 1.
+ */
+function phantom(withEm = true): Volume<Uint8Array> {
+  return makeLabel([7, 25, 32], diagonalAffine([1, 0.5, 0.5]), (x, y, z) => {
+    const r = z >= 2 && z <= 4 ? 8 : z === 1 || z === 5 ? 5 : 0;
+    if (withEm && r > 0 && (x - 10) ** 2 + (y - 12) ** 2 <= r * r) return 1;
+    if (x >= 19 && x <= 28 && Math.abs(y - 12) <= 1 && Math.abs(z - 3) <= 1) return 2;
+    return 0;
+  });
+}
+
+test('measure: volumes, extrameatal and whole-tumour diameters, canal extent of a phantom', () => {
+  const v = phantom();
+  const m = measure(v);
+  // EM voxels: lattice points in discs of radius 8 (197, Gauss's circle problem) and 5 (81).
+  const nEm = 3 * 197 + 2 * 81;
+  assert.equal(v.data.filter((x) => x === 1).length, nEm);
+  assert.equal(m.volumes.extrameatal.mm3, nEm * 0.25);
+  assert.equal(m.volumes.intrameatal.mm3, 10 * 3 * 3 * 0.25);
+  assert.equal(m.volumes.wholeTumour.ml, ((nEm + 90) * 0.25) / 1000);
+  assert.equal(m.extrameatal, true);
+  assert.equal(m.measuredTo, 'voxel centres');
+  // EM: disc of radius 8 voxels → 16 × 0.5 mm = 8 mm on slice 2 (first of the largest).
+  const em = m.extrameatalAxialDiameter!;
+  assert.deepEqual([em.mm, em.sliceIndex, em.axis], [8, 2, 0]);
+  assert.deepEqual(em.perSlice, [0, 5, 8, 8, 8, 5, 0]);
+  // Whole tumour on slice 2 (the rod touches slices 2–4): from the disc's left edge (x = 2, y = 12)
+  // to a far rod corner (x = 28, y = 12 ± 1).
+  const wt = m.wholeTumourAxialDiameter!;
+  assert.equal(wt.sliceIndex, 2);
+  assert.ok(Math.abs(wt.mm - Math.hypot(26 * 0.5, 0.5)) < 1e-12);
+  // IM rod: 10 voxels along x → 9 × 0.5 = 4.5 mm between centres, pointing laterally (+R).
+  const e = m.intrameatalExtent!;
+  assert.ok(Math.abs(e.mm - 4.5) < 1e-12);
+  assert.ok(Math.abs(e.direction[0] - 1) < 1e-12);
+  // Interface: EM voxels at x ≤ 18 touching the rod's x = 19 face → centroid x = 18.5; lateral end x = 28.
+  assert.ok(Math.abs(e.interfaceToLateralMm! - 9.5 * 0.5) < 1e-12);
+  assert.deepEqual(m.notes, []);
+  // JSON-friendly: survives a round trip unchanged.
+  assert.deepEqual(JSON.parse(JSON.stringify(m)), m);
+});
+
+test('measure with toVoxelEdges: edges everywhere', () => {
+  const m = measure(phantom(), { toVoxelEdges: true });
+  assert.equal(m.measuredTo, 'voxel edges');
+  assert.ok(Math.abs(m.intrameatalExtent!.mm - 5) < 1e-12);
+  assert.ok(Math.abs(m.intrameatalExtent!.interfaceToLateralMm! - 5) < 1e-12);
+  assert.ok(m.extrameatalAxialDiameter!.mm > 8.5 && m.extrameatalAxialDiameter!.mm < 8.5 * Math.SQRT2);
+  assert.ok(m.extrameatalAxialDiameter!.endpoints.voxel.flat().some((c) => c % 1 !== 0));
+});
+
+test('purely intrameatal tumour: EM volume 0, EM diameter absent (0), flag and note', () => {
+  const m = measure(phantom(false));
+  assert.equal(m.extrameatal, false);
+  assert.deepEqual(m.volumes.extrameatal, { mm3: 0, ml: 0 });
+  assert.equal(m.extrameatalAxialDiameter, null);
+  assert.ok(m.wholeTumourAxialDiameter!.mm > 0);
+  assert.match(m.notes.join(' '), /purely intrameatal/);
+  const text = formatMeasurements(m);
+  assert.match(text, /Largest extrameatal axial diameter: 0\.0 mm \(no extrameatal part\)/);
+  assert.match(text, /Note: purely intrameatal/);
+});
+
+test('empty label map: zeros, nulls, a note', () => {
+  const m = measure(makeLabel([2, 2, 2], diagonalAffine([1, 1, 1]), () => 0));
+  assert.equal(m.volumes.wholeTumour.mm3, 0);
+  assert.deepEqual(
+    [m.extrameatalAxialDiameter, m.wholeTumourAxialDiameter, m.intrameatalExtent],
+    [null, null, null],
+  );
+  assert.match(m.notes[0], /no tumour voxels/);
+  assert.match(formatMeasurements(m), /none \(no intrameatal part\)/);
+});
+
+test('formatMeasurements: one line per quantity, mm³ / mL / mm', () => {
+  const lines = formatMeasurements(measure(phantom())).split('\n');
+  // 753 EM voxels (see above) × 0.25 mm³.
+  assert.equal(lines[0], 'Extrameatal volume: 188.3 mm³ (0.19 mL)');
+  assert.equal(lines[1], 'Intrameatal volume: 22.5 mm³ (0.02 mL)');
+  assert.match(
+    lines[3],
+    /^Largest extrameatal axial diameter: 8\.0 mm \(slice 2 along array axis 0 \(z\), between RAS/,
+  );
+  assert.match(
+    lines[5],
+    /^Intrameatal extent along the canal: 4\.5 mm \(axis RAS \(1\.00, 0\.00, 0\.00\), .*4\.8 mm from the IM\/EM interface\)/,
+  );
+  assert.match(lines[6], /voxel centres/);
+});
+
+test('measure: custom labels; bad inputs throw with the value or field named', () => {
+  const v = phantom();
+  const relabelled = { ...v, data: v.data.map((x) => (x === 1 ? 10 : x === 2 ? 20 : 0)) };
+  const m = measure(relabelled, { labels: { extrameatal: 10, intrameatal: 20 } });
+  assert.equal(m.extrameatalAxialDiameter!.mm, 8);
+  assert.throws(() => measure(relabelled), { message: /holds the value 10 at voxel/ });
+  const bad = { ...v, data: v.data.map((x, i) => (i === 100 ? 3 : x)) };
+  assert.throws(() => measure(bad), { message: /value 3 at voxel \(x, y, z\) = \(4, 3, 0\)/ });
+  assert.throws(() => measure({ ...v, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] }), {
+    message: /measure: affine .* degenerate/,
+  });
+  assert.throws(() => measure({ ...v, channels: 2 }), { message: /one channel/ });
+});
