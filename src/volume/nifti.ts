@@ -409,5 +409,5 @@ export function encodeNifti(vol: Volume, opts: EncodeNiftiOptions = {}): Uint8Ar
   if (!HOST_LITTLE_ENDIAN && dt.bytes > 1) {
     for (let i = head.length; i < out.length; i += dt.bytes) out.subarray(i, i + dt.bytes).reverse();
   }
-  return opts.gzip ? gzipSync(out) : out;
+  return opts.gzip ? gzipSync(out, { mtime: 0 }) : out;
 }
