@@ -1,0 +1,115 @@
+/**
+ * `meatus evaluate`: Dice, ASSD, HD95 and boundary ASSD of a folder of predictions against a folder
+ * of references, with the paper's Tables 1–2 for this one method.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { evaluateFolder } from '../evaluate/folder.js';
+import type { MetricOptions } from '../evaluate/metrics.js';
+import { toJson, writeEvaluation } from '../evaluate/report.js';
+import { ProgressBar } from '../util/progress.js';
+
+/** One-line description for `meatus --help`. */
+export const summary = 'evaluate predictions against references (Dice, ASSD, HD95; Tables 1–2)';
+
+const USAGE = `usage: meatus evaluate --pred DIR --ref DIR --out DIR [options]
+
+Pairs <id>.nii.gz (or .nii) label maps of --pred and --ref by id (--ref may be an nnU-Net raw
+dataset: its labelsTr/ is used) and writes to --out: cases.csv (one row per case), summary.json
+(per class and metric: n, mean, SD, median, p25, p75, NaN/inf counts), table1.md (Dice mean ± SD)
+and table2.md (ASSD median, p75, p25).
+
+options:
+  --pred DIR             predicted label maps
+  --ref DIR              reference label maps (or an nnU-Net raw dataset)
+  --out DIR              output folder
+  --name NAME            the method's row name in the tables (default: prediction)
+  --empty-dice nan|one   Dice when a class is absent from both (default: the metrics' default)
+  --distance medpy|monai surface definition of ASSD/HD95 (default: the metrics' default)
+  --penalty MM           ASSD/HD95 when a class is absent from exactly one (default: inf)
+  --threads N            worker threads (default 2)
+  --json                 print summary.json to stdout`;
+
+/**
+ * Parses `argv` for command `name` with the shared conventions (`--help`, required options,
+ * usage on error).
+ * @returns the parsed values, or the exit code to return (0 after --help, 2 on a usage error).
+ */
+export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(
+  name: string,
+  usage: string,
+  argv: string[],
+  options: O,
+  required: (keyof O & string)[],
+): Record<string, string | string[] | boolean | undefined> | number {
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (e) {
+    console.error(`meatus ${name}: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const absent = required.filter((k) => values[k] === undefined);
+  if (absent.length) {
+    console.error(`meatus ${name}: ${absent.map((k) => `--${k}`).join(', ')} required\n\n${usage}`);
+    return 2;
+  }
+  return values;
+}
+
+/** The value of `--flag` if it is one of `allowed`. @throws Error naming the flag otherwise. */
+export function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new Error(`--${flag}: expected ${allowed.join(' or ')}, got '${String(v)}'`);
+  return v as T;
+}
+
+function positive(flag: string, v: unknown, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new Error(`--${flag}: expected a positive ${integer ? 'integer' : 'number'}, got '${String(v)}'`);
+  return n;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const s = { type: 'string' } as const;
+  const values = parseCli(
+    'evaluate',
+    USAGE,
+    argv,
+    { pred: s, ref: s, out: s, name: s, 'empty-dice': s, distance: s, penalty: s, threads: s, json: { type: 'boolean' } },
+    ['pred', 'ref', 'out'],
+  );
+  if (typeof values === 'number') return values;
+  const options: Omit<MetricOptions, 'names'> = {};
+  const emptyDice = oneOf('empty-dice', values['empty-dice'], ['nan', 'one'] as const);
+  const distance = oneOf('distance', values.distance, ['medpy', 'monai'] as const);
+  const penalty = positive('penalty', values.penalty, false);
+  if (emptyDice) options.emptyDice = emptyDice;
+  if (distance) options.distance = distance;
+  if (penalty !== undefined) options.emptyPenalty = penalty;
+  const threads = positive('threads', values.threads, true);
+  let bar: ProgressBar | undefined;
+  const ev = await evaluateFolder(String(values.pred), String(values.ref), {
+    ...options,
+    threads,
+    onCase: (done, total, id) => {
+      bar ??= new ProgressBar(total, 'evaluate');
+      bar.tick(1, id);
+    },
+  });
+  const out = String(values.out);
+  const result = await writeEvaluation(out, ev, options, values.name === undefined ? undefined : String(values.name));
+  const warn = (what: string, ids: string[]) => {
+    if (ids.length) console.error(`warning: ${ids.length} ${what}: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);
+  };
+  warn(`references without a prediction in ${ev.predDir}`, ev.missingPredictions);
+  warn(`predictions without a reference in ${ev.refDir}`, ev.missingReferences);
+  if (values.json) console.log(toJson(result).trimEnd());
+  else console.log(`evaluated ${ev.cases.length} cases in ${ev.seconds.toFixed(1)} s; wrote cases.csv, summary.json, table1.md, table2.md to ${out}`);
+  return 0;
+}
