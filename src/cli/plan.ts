@@ -20,6 +20,8 @@ options:
   --out FILE        plan file to write
   --budget-mb N     activation memory budget in MB (default 600)
   --batch-size N    batch size (default 2)
+  --base-features N features of the first stage, doubling per stage (default 32)
+  --max-features N  cap on the features per stage (default 320)
   --seed S          seed of the foreground intensity sampling (default 1234)`;
 
 function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
@@ -42,6 +44,8 @@ export async function run(argv: string[]): Promise<number> {
         out: { type: 'string' },
         'budget-mb': { type: 'string' },
         'batch-size': { type: 'string' },
+        'base-features': { type: 'string' },
+        'max-features': { type: 'string' },
         seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,7 +72,9 @@ export async function run(argv: string[]): Promise<number> {
     onProgress: (done, total, id) => process.stderr.write(`\rfingerprint ${done}/${total} ${id}    `),
   });
   process.stderr.write('\n');
-  const plan = makePlan(fp, { memoryBudgetMB, batchSize, dataset: values.dataset });
+  const baseFeatures = positive('base-features', values['base-features'], true);
+  const maxFeatures = positive('max-features', values['max-features'], true);
+  const plan = makePlan(fp, { memoryBudgetMB, batchSize, baseFeatures, maxFeatures, dataset: values.dataset });
   await writePlan(values.out, plan);
   console.log(formatPlan(plan));
   console.log(`wrote ${values.out}`);
