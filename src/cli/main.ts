@@ -17,6 +17,7 @@ const COMMANDS: Record<string, string> = {
   plan: './plan',
   preprocess: './preprocess',
   train: './train',
+  segment: './segment',
   evaluate: './evaluate',
   compare: './compare',
 };

@@ -22,6 +22,7 @@ options:
   --batch-size N    batch size (default 2)
   --base-features N features of the first stage, doubling per stage (default 32)
   --max-features N  cap on the features per stage (default 320)
+  --spacing Z,Y,X   target spacing in mm instead of the dataset's median (e.g. a coarser grid for CPU)
   --seed S          seed of the foreground intensity sampling (default 1234)`;
 
 function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
@@ -46,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
         'batch-size': { type: 'string' },
         'base-features': { type: 'string' },
         'max-features': { type: 'string' },
+        spacing: { type: 'string' },
         seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -74,7 +76,9 @@ export async function run(argv: string[]): Promise<number> {
   process.stderr.write('\n');
   const baseFeatures = positive('base-features', values['base-features'], true);
   const maxFeatures = positive('max-features', values['max-features'], true);
-  const plan = makePlan(fp, { memoryBudgetMB, batchSize, baseFeatures, maxFeatures, dataset: values.dataset });
+  const spacing = values.spacing === undefined ? undefined : (values.spacing.split(',').map(Number) as [number, number, number]);
+  if (spacing && (spacing.length !== 3 || spacing.some((v) => !(v > 0)))) throw new Error(`--spacing: expected three positive numbers Z,Y,X in mm, got '${values.spacing}'`);
+  const plan = makePlan(fp, { memoryBudgetMB, batchSize, baseFeatures, maxFeatures, spacing, dataset: values.dataset });
   await writePlan(values.out, plan);
   console.log(formatPlan(plan));
   console.log(`wrote ${values.out}`);

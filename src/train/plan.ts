@@ -46,6 +46,11 @@ export interface PlanOptions {
   numClasses?: number;
   /** Recorded in the plan (informative). */
   dataset?: string;
+  /**
+   * Target spacing `[z, y, x]` mm instead of the fingerprint's rule — e.g. a coarser grid to train
+   * on 2 CPU cores (like nnU-Net's 3d_lowres). Patch and topology are derived from it as usual.
+   */
+  spacing?: Vec3;
 }
 
 /** Rule 1 of the module comment: the target spacing `[z, y, x]` mm. */
@@ -94,7 +99,10 @@ export function makePlan(fp: Fingerprint, opts: PlanOptions = {}): Plan {
     }
   }
   if (fp.spacings.length === 0) throw new Error('makePlan: the fingerprint has no case');
-  const spacing = targetSpacing(fp);
+  if (opts.spacing && (opts.spacing.length !== 3 || !opts.spacing.every((v) => Number.isFinite(v) && v > 0))) {
+    throw new Error(`makePlan: spacing = ${JSON.stringify(opts.spacing)}, expected three positive numbers (mm, [z, y, x])`);
+  }
+  const spacing = opts.spacing ? ([...opts.spacing] as Vec3) : targetSpacing(fp);
   const median = medianShapeAt(fp, spacing);
   const inv = spacing.map((s) => 1 / s);
   const scale = (256 ** 3 / (inv[0] * inv[1] * inv[2])) ** (1 / 3);

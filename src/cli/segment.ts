@@ -1,0 +1,189 @@
+/**
+ * `meatus segment`: T2 scans in; for each, the EM/IM label map (NIfTI, in the input's geometry,
+ * crossMoDA labels), the measurements (JSON) and a self-contained HTML report out. Two-stage with
+ * the built-in default model unless models are given. `--demo` segments a generated phantom.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readNifti, writeNifti } from '../volume/nifti-file.js';
+import type { Volume } from '../volume/volume.js';
+import { loadModel, type Model } from '../infer/model.js';
+import { segment, type Models } from '../infer/pipeline.js';
+import { measure, formatMeasurements } from '../measure/index.js';
+import { writeReport } from '../measure/report.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { ProgressBar } from '../util/progress.js';
+import { generatePhantom } from '../data/phantom/generate.js';
+import { dice } from '../evaluate/metrics.js';
+
+export const summary = 'segment T2 scans into extrameatal/intrameatal parts, measure them and write a report';
+
+const USAGE = `usage: meatus segment INPUT... --out DIR [options]
+       meatus segment --demo [--out DIR]
+
+  INPUT                .nii/.nii.gz T2 scans, or folders of them (nnU-Net '_0000' suffixes are removed)
+  --out DIR            where to write <id>.nii.gz, <id>_measurements.json, <id>_report.html
+                       (default: meatus-output)
+  --models DIR         folder with stage1.safetensors and stage2.safetensors (default: the built-in
+                       model, trained on synthetic phantoms)
+  --stage1 F --stage2 F  explicit two-stage checkpoints;  --baseline F  a one-stage model
+  --device cpu|cuda    default cpu
+  --mirror             test-time mirroring (8 passes; slower, slightly better)
+  --probabilities      also write <id>_probabilities.nii.gz (float32, one volume per class)
+  --no-report          skip the HTML report
+  --edges              measure diameters to voxel edges instead of voxel centres
+  --keep-all-components  do not reduce the whole tumour to its largest component
+  --demo               generate a phantom scan (seed --seed, default 7) and segment it
+  --seed N             phantom seed for --demo
+  --json               print the measurements as JSON`;
+
+/** The built-in default model's folder (models/default in the package). */
+export function defaultModelDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'default');
+}
+
+/** Case id of a scan file: the name without .nii(.gz) and without an nnU-Net channel suffix. */
+export function caseIdOf(path: string): string {
+  return basename(path).replace(/\.nii(\.gz)?$/i, '').replace(/_0000$/, '');
+}
+
+function collectInputs(inputs: string[]): string[] {
+  const out: string[] = [];
+  for (const p of inputs) {
+    if (!existsSync(p)) throw new Error(`input ${p}: no such file or folder`);
+    if (statSync(p).isDirectory()) {
+      const files = readdirSync(p).filter((f) => /\.nii(\.gz)?$/i.test(f) && !/_000[1-9]\.nii/.test(f)).sort();
+      if (files.length === 0) throw new Error(`input ${p}: no .nii or .nii.gz file in the folder`);
+      out.push(...files.map((f) => join(p, f)));
+    } else if (/\.nii(\.gz)?$/i.test(p)) {
+      out.push(p);
+    } else {
+      throw new Error(`input ${p}: expected a .nii or .nii.gz file or a folder`);
+    }
+  }
+  return out;
+}
+
+async function loadModels(v: Record<string, string | boolean | undefined>, device: 'cpu' | 'cuda'): Promise<Models> {
+  if (v.baseline) return { baseline: await loadModel(resolve(String(v.baseline)), device) };
+  if (v.stage1 || v.stage2) {
+    if (!v.stage1 || !v.stage2) throw new Error('--stage1 and --stage2 go together');
+    return { stage1: await loadModel(resolve(String(v.stage1)), device), stage2: await loadModel(resolve(String(v.stage2)), device) };
+  }
+  const dir = v.models ? resolve(String(v.models)) : defaultModelDir();
+  const s1 = join(dir, 'stage1.safetensors');
+  const s2 = join(dir, 'stage2.safetensors');
+  if (!existsSync(s1) || !existsSync(s2)) {
+    throw new Error(`--models ${dir}: expected stage1.safetensors and stage2.safetensors there (train them with models/default/recipe.sh or meatus train)`);
+  }
+  return { stage1: await loadModel(s1, device), stage2: await loadModel(s2, device) };
+}
+
+function modelInfo(models: Models): { name: string; version: string; trainedOn: string; tasks: string } {
+  const list: Model[] = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2];
+  const trained = list.map((m) => m.meta?.config?.data ?? '').join(', ');
+  const synthetic = list.some((m) => m.path.startsWith(defaultModelDir()));
+  return {
+    name: list.map((m) => basename(dirname(m.path)) + '/' + basename(m.path)).join(' + '),
+    version: list.map((m) => `epoch ${(m.meta?.state?.epoch ?? -1) + 1}`).join(', '),
+    trainedOn: synthetic ? 'synthetic VS phantoms generated by meatus — NOT patient data; not for clinical use' : trained || 'unknown',
+    tasks: 'baseline' in models ? 'baseline (one stage)' : 'two-stage: whole tumour, then intrameatal/extrameatal split',
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', default: 'meatus-output' },
+      models: { type: 'string' },
+      stage1: { type: 'string' },
+      stage2: { type: 'string' },
+      baseline: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      mirror: { type: 'boolean' },
+      probabilities: { type: 'boolean' },
+      'no-report': { type: 'boolean' },
+      edges: { type: 'boolean' },
+      'keep-all-components': { type: 'boolean' },
+      demo: { type: 'boolean' },
+      seed: { type: 'string', default: '7' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const device = values.device as 'cpu' | 'cuda';
+  if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device: expected cpu or cuda, got '${values.device}'`);
+  const out = resolve(values.out!);
+  let inputs: string[];
+  let reference: Volume | null = null;
+  if (values.demo) {
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+    console.error(`generating a synthetic phantom (seed ${seed}) …`);
+    const ph = generatePhantom({}, seed);
+    const path = join(out, `phantom_seed${seed}_0000.nii.gz`);
+    await writeNifti(path, ph.image);
+    await writeNifti(join(out, `phantom_seed${seed}_truth.nii.gz`), ph.label, { datatype: 'uint8' });
+    reference = ph.label;
+    inputs = [path];
+  } else {
+    if (positionals.length === 0) {
+      console.error(`meatus segment: give input scans, or --demo\n\n${USAGE}`);
+      return 2;
+    }
+    inputs = collectInputs(positionals);
+  }
+  const models = await loadModels(values, device);
+  const info = modelInfo(models);
+  console.error(`model: ${info.name} (${info.tasks}); trained on ${info.trainedOn}`);
+  try {
+    for (const path of inputs) {
+      const id = caseIdOf(path);
+      const t2 = await readNifti(path);
+      const bars = new Map<string, ProgressBar>();
+      const result = segment(t2, models, {
+        mirror: values.mirror,
+        largestComponent: !values['keep-all-components'],
+        keepProbabilities: values.probabilities,
+        onProgress: (stage, done, total) => {
+          if (!bars.has(stage)) bars.set(stage, new ProgressBar(total, `${id} ${stage}`));
+          bars.get(stage)!.tick(1);
+          void done;
+        },
+      });
+      const m = measure(result.label, { toVoxelEdges: values.edges });
+      m.notes.push(...result.notes);
+      await writeNifti(join(out, `${id}.nii.gz`), result.label, { datatype: 'uint8', reference: t2 });
+      if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32' });
+      const record = { id, input: resolve(path), model: info, seconds: result.seconds, measurements: m };
+      await writeFileAtomic(join(out, `${id}_measurements.json`), JSON.stringify(record, null, 2) + '\n');
+      if (!values['no-report']) {
+        await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), seconds: result.seconds, notes: m.notes });
+      }
+      if (values.json) console.log(JSON.stringify(record));
+      else {
+        console.log(`\n${id}: ${formatMeasurements(m)}`);
+        if (reference) {
+          const wt = (v: ArrayLike<number>) => Uint8Array.from(v as ArrayLike<number>, (x) => (x > 0 ? 1 : 0));
+          const cls = (v: ArrayLike<number>, k: number) => Uint8Array.from(v as ArrayLike<number>, (x) => (x === k ? 1 : 0));
+          console.log(
+            `  agreement with the phantom's true labels: Dice whole tumour ${dice(wt(result.label.data), wt(reference.data)).toFixed(3)}, ` +
+              `extrameatal ${dice(cls(result.label.data, 1), cls(reference.data, 1)).toFixed(3)}, intrameatal ${dice(cls(result.label.data, 2), cls(reference.data, 2)).toFixed(3)}`,
+          );
+        }
+        console.log(`  wrote ${join(out, id)}.nii.gz, ${id}_measurements.json${values['no-report'] ? '' : `, ${id}_report.html`} (${Object.entries(result.seconds).map(([k, s]) => `${k} ${s.toFixed(1)} s`).join(', ')})`);
+      }
+    }
+  } finally {
+    for (const m of Object.values(models) as Model[]) m.dispose();
+  }
+  return 0;
+}
