@@ -10,7 +10,7 @@ interface CommandModule {
 
 /** Command name → module path (relative to this file, without extension). */
 const COMMANDS: Record<string, string> = {
-  demo: './demo',
+  'engine-demo': './engine-demo',
   doctor: './doctor',
   phantom: './phantom',
   dataset: './dataset',
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, string> = {
   segment: './segment',
   evaluate: './evaluate',
   compare: './compare',
+  experiment: './experiment',
 };
 
 function ext(): string {
@@ -39,7 +40,7 @@ async function usage(): Promise<string> {
     } catch {
       summary = '(unavailable in this build)';
     }
-    lines.push(`  ${name.padEnd(10)} ${summary}`);
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
   lines.push('', 'Run `meatus <command> --help` for the options of one command.');
   return lines.join('\n');

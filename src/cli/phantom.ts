@@ -2,6 +2,7 @@
  * `meatus phantom`: writes a synthetic nnU-Net raw dataset of vestibular schwannoma phantoms.
  */
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { generatePhantomDataset } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
@@ -24,7 +25,8 @@ options:
   --fov crop|head  crop around the IAC (default) or a whole-head volume
   --koos 1-4       fix the Koos grade (default: random)
   --preview FILE   also write a PNG of axial slices with the labels (EM red, IM green)
-  --preview-cases K  cases shown in the preview (default 3, one per patient)`;
+  --preview-cases K  cases shown in the preview (default 3, one per patient)
+  --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)`;
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         koos: { type: 'string' },
         preview: { type: 'string' },
         'preview-cases': { type: 'string' },
+        jobs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,13 +90,14 @@ export async function run(argv: string[]): Promise<number> {
     patients,
     seed,
     config,
-    onCase: (name, ph) => {
+    jobs: positiveInt('jobs', values.jobs) ?? availableParallelism(),
+    keepPhantoms: Boolean(values.preview),
+    onCase: (name, m, ph) => {
       const patient = name.slice(0, name.lastIndexOf('_'));
-      if (values.preview && shown.length < nPreview && !seenPatients.has(patient)) {
+      if (ph && values.preview && shown.length < nPreview && !seenPatients.has(patient)) {
         seenPatients.add(patient);
         shown.push(ph);
       }
-      const m = ph.meta;
       console.log(
         `${name}  Koos ${m.koos}  ${m.side.padEnd(5)}  ${m.shape.join('×')} @ ${m.spacing.join('×')} mm` +
           `  EM ${m.volumes.extrameatal.toFixed(0)} mm³  IM ${m.volumes.intrameatal.toFixed(0)} mm³${m.oblique ? '  oblique' : ''}`,

@@ -8,7 +8,8 @@
  */
 import { stat, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../util/worker.js';
 import type { CaseMetrics, MetricOptions } from './metrics.js';
 import { WORKER_ROLE, evaluatePair, type CasePair, type FolderJob } from './folder-worker.js';
 
@@ -102,13 +103,7 @@ export async function pairFolders(predDir: string, refDir: string): Promise<Case
  * hooks nor `execArgv: ['--import', 'tsx']` to worker threads.
  */
 function startWorker(): Worker {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const url = new URL(`./folder-worker${ext}`, import.meta.url);
-  const workerData = { role: WORKER_ROLE };
-  if (ext === '.js') return new Worker(url, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return startModuleWorker(siblingModule(import.meta.url, 'folder-worker'), { workerData: { role: WORKER_ROLE } });
 }
 
 /** Runs `pairs` on `threads` workers, each taking the next case when it finishes one. */

@@ -19,7 +19,8 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../util/worker.js';
 import { assembleBatch, pickCases, type BatchStreamOptions } from './batch.js';
 import { ClassLocationCache } from './sampler.js';
 import type { Batch, PreprocessedCase, Task } from './types.js';
@@ -69,14 +70,9 @@ export type LoaderRequest =
 export type LoaderReply =
   { type: 'batch'; job: number; batch: Batch } | { type: 'error'; job: number; message: string };
 
-/** A sibling module's URL: `.ts` when running sources through tsx, `.js` once compiled. */
-function siblingUrl(name: string): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./${name}${ext}`, import.meta.url);
-}
 
 function readerUrl(reader: string | undefined): string {
-  if (reader === undefined) return siblingUrl('preprocess').href;
+  if (reader === undefined) return siblingModule(import.meta.url, 'preprocess').href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(reader) && !isAbsolute(reader)) return reader;
   return pathToFileURL(resolve(reader)).href;
 }
@@ -181,11 +177,7 @@ function shareCase(c: PreprocessedCase): PreprocessedCase {
  * worker module (as `edt-parallel.ts` does).
  */
 function startWorker(): Worker {
-  const url = siblingUrl('loader-worker');
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
+  return startModuleWorker(siblingModule(import.meta.url, 'loader-worker'));
 }
 
 interface Pending {

@@ -18,7 +18,8 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { join } from 'node:path';
-import { Worker, parentPort } from 'node:worker_threads';
+import { parentPort, type Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../util/worker.js';
 import { caseIdentity } from '../data/cases.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Box } from '../volume/bbox.js';
@@ -210,11 +211,7 @@ export function preprocessWorkerMain(): void {
 
 /** A worker running {@link preprocessWorkerMain}; through tsx when running TypeScript sources. */
 function startWorker(): Worker {
-  const url = import.meta.url;
-  const body = `.then((m) => m.preprocessWorkerMain())`;
-  if (!url.endsWith('.ts')) return new Worker(`import(${JSON.stringify(url)})${body};`, { eval: true });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(url)}); })${body};`, { eval: true });
+  return startModuleWorker(new URL(import.meta.url), {}, 'preprocessWorkerMain');
 }
 
 function runJob(w: Worker, job: Job): Promise<{ id: string; patient: string }> {

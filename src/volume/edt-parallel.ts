@@ -8,7 +8,8 @@
  * so they never keep the process alive.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../util/worker.js';
+import type { Worker } from 'node:worker_threads';
 import type { EdtOptions, EdtResult } from './edt.js';
 import type { EdtJob } from './edt-worker.js';
 import { checkMask, checkSpacing } from './mask-args.js';
@@ -40,11 +41,7 @@ function workerUrl(): URL {
  * apply `--import` loader hooks to worker threads, so a two-line bootstrap registers tsx first.
  */
 function startWorker(): Worker {
-  const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
+  return startModuleWorker(workerUrl());
 }
 
 function spawn(): PoolWorker {

@@ -14,6 +14,7 @@ import { Rng } from '../random.js';
 import type { PhantomConfig } from './config.js';
 import type { Phantom, PhantomMeta } from './generate.js';
 import { generateSeries } from './longitudinal.js';
+import { siblingModule, startModuleWorker } from '../../util/worker.js';
 
 /** Options of {@link generatePhantomDataset}. */
 export interface PhantomDatasetOptions {
@@ -25,8 +26,12 @@ export interface PhantomDatasetOptions {
   patients?: number;
   seed?: number;
   config?: Partial<PhantomConfig>;
+  /** Worker threads generating patients in parallel (default 1); the files are the same for any value. */
+  jobs?: number;
   /** Called after each case is written (progress, previews). */
-  onCase?: (name: string, phantom: Phantom) => void | Promise<void>;
+  onCase?: (name: string, meta: PhantomMeta, phantom: Phantom | null) => void | Promise<void>;
+  /** Keep each case's volumes for `onCase` (forces `jobs` = 1; e.g. for previews). */
+  keepPhantoms?: boolean;
 }
 
 /** What was generated. */
@@ -49,6 +54,59 @@ export function timepointsPerPatient(cases: number, patients: number, seed: numb
   return tp;
 }
 
+/** One patient's share of the work (posted to a worker). */
+export interface PatientJob {
+  out: string;
+  config: Partial<PhantomConfig>;
+  seed: number;
+  patient: number;
+  timepoints: number;
+}
+
+/** A written case; `phantom` only when the caller asked for it (not sent back from workers). */
+interface PatientCase {
+  name: string;
+  meta: PhantomMeta;
+  phantom?: Phantom;
+}
+
+/** Generates and writes the timepoints of one patient. */
+export async function writePatient(job: PatientJob, keepPhantoms = false): Promise<PatientCase[]> {
+  const out: PatientCase[] = [];
+  const series = generateSeries(job.config, `${job.seed}:patient:${job.patient}`, job.timepoints);
+  for (const ph of series) {
+    const name = `VS_p${String(job.patient + 1).padStart(3, '0')}_t${String(ph.meta.timepoint + 1).padStart(2, '0')}`;
+    await writeNnunetCase(job.out, name, [ph.image], ph.label);
+    out.push({ name, meta: ph.meta, ...(keepPhantoms ? { phantom: ph } : {}) });
+  }
+  return out;
+}
+
+/** Runs the patient jobs on `n` worker threads, reporting each patient as it finishes. */
+async function runPatientWorkers(jobs: PatientJob[], n: number, report: (p: number, c: PatientCase[]) => Promise<void>): Promise<void> {
+  const workers = Array.from({ length: n }, () => startModuleWorker(siblingModule(import.meta.url, 'dataset-worker'), {}, 'main'));
+  let next = 0;
+  try {
+    await Promise.all(
+      workers.map(async (w) => {
+        while (next < jobs.length) {
+          const job = jobs[next++];
+          const reply = await new Promise<{ cases?: PatientCase[]; error?: string }>((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('error', reject);
+            w.postMessage(job);
+          });
+          w.removeAllListeners('error');
+          if (reply.error) throw new Error(reply.error);
+          await report(job.patient, reply.cases!);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /** Generates and writes the dataset; see the module comment. */
 export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<PhantomDatasetSummary> {
   const t0 = performance.now();
@@ -56,16 +114,20 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
   const patients = o.patients ?? Math.max(1, Math.round((o.cases * 137) / 227));
   const tp = timepointsPerPatient(o.cases, patients, seed);
   await mkdir(o.out, { recursive: true });
-  const cases: PhantomDatasetSummary['cases'] = [];
-  for (let p = 0; p < patients; p++) {
-    const series = generateSeries(o.config ?? {}, `${seed}:patient:${p}`, tp[p]);
-    for (const ph of series) {
-      const name = `VS_p${String(p + 1).padStart(3, '0')}_t${String(ph.meta.timepoint + 1).padStart(2, '0')}`;
-      await writeNnunetCase(o.out, name, [ph.image], ph.label);
-      cases.push({ name, meta: ph.meta });
-      await o.onCase?.(name, ph);
-    }
+  const jobs: PatientJob[] = tp.map((timepoints, patient) => ({ out: o.out, config: o.config ?? {}, seed, patient, timepoints }));
+  const nJobs = o.keepPhantoms ? 1 : Math.min(o.jobs ?? 1, patients);
+  if (!Number.isInteger(nJobs) || nJobs < 1) throw new Error(`phantom dataset: jobs: expected a positive integer, got ${o.jobs}`);
+  const perPatient: PatientCase[][] = new Array(patients);
+  const report = async (p: number, written: PatientCase[]) => {
+    perPatient[p] = written;
+    if (o.onCase) for (const c of written) await o.onCase(c.name, c.meta, c.phantom ?? null);
+  };
+  if (nJobs === 1) {
+    for (const job of jobs) await report(job.patient, await writePatient(job, Boolean(o.keepPhantoms)));
+  } else {
+    await runPatientWorkers(jobs, nJobs, report);
   }
+  const cases: PhantomDatasetSummary['cases'] = perPatient.flat().map(({ name, meta }) => ({ name, meta }));
   await writeDatasetJson(
     o.out,
     datasetJson(cases.length, { name: 'VS_phantom', description: `meatus synthetic VS phantoms, seed ${seed}`, reference: 'meatus phantom', licence: 'CC0' }),

@@ -1,7 +1,7 @@
 /**
- * `meatus demo`: a built-in demonstration of the engine — a tiny 3-D convolutional network learns
+ * `meatus engine-demo`: a built-in demonstration of the tensor engine — a tiny 3-D convolutional network learns
  * to segment bright balls in noisy volumes; the loss falls and the Dice rises as it trains.
- * Needs no data. (The segmentation pipeline's own default job replaces this when it lands.)
+ * Needs no data; a quick check that libtorch, autograd and the optimizers work on this machine.
  */
 import { parseArgs } from 'node:util';
 import type { Tensor } from '../torch/index.js';
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: meatus demo [--steps 150] [--size 24] [--seed 0] [--device cpu|cuda]');
+    console.log('usage: meatus engine-demo [--steps 150] [--size 24] [--seed 0] [--device cpu|cuda]');
     return 0;
   }
   const steps = Number(values.steps);
@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   if (device !== 'cpu' && !torch.cuda.isAvailable()) throw new Error(`--device ${device}: CUDA is not available (meatus doctor tells why)`);
   torch.manualSeed(seed);
   const info = torch.buildInfo();
-  console.log(`meatus demo — libtorch ${info.version}, ${device}, ${info.numThreads} threads`);
+  console.log(`meatus engine-demo — libtorch ${info.version}, ${device}, ${info.numThreads} threads`);
 
   const n = 4;
   const train = makeData(n, s, seed + 1);
