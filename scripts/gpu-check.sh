@@ -10,21 +10,24 @@
 # Everything it prints, and the benchmark's JSON, go to $OUT (default .gpu/out). Exit status is
 # non-zero if any stage failed; later stages still run when the addon built.
 #
-# Usage: bash scripts/gpu-check.sh [--dry-run] [--skip-bench] [--skip-tests]
+# Usage: bash scripts/gpu-check.sh [--dry-run] [--skip-bench] [--skip-tests] [--run CMD]
+#   --run CMD  afterwards, run CMD with node and the CUDA addon (MEATUS_NATIVE) set up, e.g. a training
 #   --dry-run  for a machine without CUDA (this one): stages 1–3 into a temporary build folder with
 #              the libtorch that scripts/find-libtorch.mjs finds (LIBTORCH as given), no CUDA checks,
 #              then the CUDA tests (they must skip cleanly); no benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dry=0 bench=1 tests=1
-for a in "$@"; do
-  case $a in
+dry=0 bench=1 tests=1 extra=""
+while [ $# -gt 0 ]; do
+  case $1 in
     --dry-run) dry=1 ;;
     --skip-bench) bench=0 ;;
     --skip-tests) tests=0 ;;
-    *) echo "gpu-check: unknown option '$a' (--dry-run, --skip-bench, --skip-tests)" >&2; exit 2 ;;
+    --run) shift; extra=$1 ;;
+    *) echo "gpu-check: unknown option '$1' (--dry-run, --skip-bench, --skip-tests, --run CMD)" >&2; exit 2 ;;
   esac
+  shift
 done
 [ $dry = 1 ] && bench=0
 
@@ -122,6 +125,11 @@ if [ $bench = 1 ]; then
   timeout 420 node --import tsx bench/engine.ts --device cuda --sizes h100 --python "${PYTHON:-python3}" \
     --amp fp32,fp16 --rounds "${ROUNDS:-3}" --out "$out/engine-cuda.json" 2>&1 | tee "$out/engine-cuda.log" ||
     fail "engine benchmark"
+fi
+
+if [ -n "$extra" ]; then
+  stage "6. --run: $extra"
+  bash -c "$extra" || fail "--run command"
 fi
 
 stage "done in $((SECONDS - start))s"

@@ -4,7 +4,7 @@
 #   node.xz               the node binary (xz -9), unpacked there to <tmp>/bin/node
 #   node-include.tar.xz   the Node-API headers (include/node/...), unpacked beside it, so that
 #                         scripts/build-native.sh finds them as the node binary's sibling include/
-#   node_modules.tar.xz   only the packages the check needs (tsx and esbuild, node-addon-api, fflate),
+#   node_modules.tar.xz   only the packages the check needs (tsx and esbuild, node-addon-api, fflate, resvg),
 #                         because the whole node_modules/ is larger than the 64 MiB carry budget
 # Usage: bash scripts/gpu-pack.sh           (NODE=/path/to/node overrides the binary)
 set -euo pipefail
@@ -18,7 +18,7 @@ budget=$((64 * 1024 * 1024))
 
 # Packages the GPU check loads: tsx (with its esbuild binary) runs the TypeScript, node-addon-api is
 # needed by the native build, fflate by src/. Each must exist here.
-packages=(tsx esbuild "@esbuild/linux-x64" node-addon-api fflate)
+packages=(tsx esbuild "@esbuild/linux-x64" node-addon-api fflate "@resvg/resvg-js" "@resvg/resvg-js-linux-x64-gnu")
 for p in "${packages[@]}"; do
   [ -f "node_modules/$p/package.json" ] || { echo "gpu-pack: node_modules/$p is missing; run npm ci first" >&2; exit 1; }
 done

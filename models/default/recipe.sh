@@ -8,7 +8,8 @@
 # 1. 48 phantom scans of 30 patients (seed 2022), crop field of view, Koos I–IV;
 # 2. a plan on a coarser grid than nnU-Net would pick (1.2 × 0.8 × 0.8 mm, features 16 → 128), so
 #    that the model is small (a few MB) and fast on a CPU;
-# 3. stage 1 (whole tumour) and stage 2 (EM/IM split, γ = 0.5, τ = 1 mm), 30 epochs × 25 iterations;
+# 3. stage 1 (whole tumour) and stage 2 (EM/IM split, γ = 0.5, τ = 1 mm), $EPOCHS × $ITERATIONS
+#    iterations (default 30 × 25; the shipped model: see models/default/README.md);
 # 4. the best checkpoints (pseudo-Dice EMA on the validation patients) are copied here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +20,7 @@ meatus() { node bin/meatus.js "$@"; }
 [ -f "$work/plan.json" ] || meatus plan --dataset "$work/dataset" --out "$work/plan.json" --budget-mb 250 \
   --base-features 16 --max-features 128 --spacing 1.2,0.8,0.8
 [ -f "$work/preprocessed/cases.json" ] || meatus preprocess --dataset "$work/dataset" --plan "$work/plan.json" --out "$work/preprocessed"
-common=(--dataset "$work/preprocessed" --epochs 30 --iterations 25 --val-iterations 5 --seed 0 "$@")
+common=(--dataset "$work/preprocessed" --epochs "${EPOCHS:-30}" --iterations "${ITERATIONS:-25}" --val-iterations 5 --seed 0 "$@")
 meatus train --task wholeTumour --out "$work/stage1" "${common[@]}"
 meatus train --task split --gamma 0.5 --tau 1 --out "$work/stage2" "${common[@]}"
 cp "$work/stage1/checkpoint_best.safetensors" models/default/stage1.safetensors

@@ -11,10 +11,12 @@
  * ("separate z"); labels outside the non-zero mask stay 0 (nnU-Net marks them −1).
  *
  * On disk (`outDir`): `<id>.image.f32` (float32 little-endian `[C, z, y, x]`, x fastest),
- * `<id>.label.u8` (`[z, y, x]`), `<id>.json` ({@link CaseFile}: id, patient, shape, spacing,
+ * `<id>.label.u8` (`[z, y, x]`), optionally `<id>.wtpred.u8` (a stage-1 whole-tumour prediction `[z, y, x]`,
+ * 0/1, for training stage 2 on predictions), `<id>.json` ({@link CaseFile}: id, patient, shape, spacing,
  * channels and the {@link CaseProperties} that undo the preprocessing), `plan.json` (the plan) and,
  * written last, `cases.json` (the case list). Every file is written atomically.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { join } from 'node:path';
@@ -350,5 +352,9 @@ export async function readPreprocessedCase(dir: string, id: string): Promise<Pre
   const lab = await readBytes(join(dir, `${id}.label.u8`), n, `uint8 [${shape.join(', ')}]`);
   const image = img.byteOffset % 4 === 0 ? new Float32Array(img.buffer, img.byteOffset, channels * n) : new Float32Array(img.buffer.slice(img.byteOffset, img.byteOffset + img.byteLength));
   const label = new Uint8Array(lab.buffer, lab.byteOffset, n);
-  return { id, patient: o.patient as string, image, channels, label, shape, spacing };
+  // Optional stage-1 whole-tumour prediction (0/1) for training stage 2 on predictions.
+  const predPath = join(dir, `${id}.wtpred.u8`);
+  const wtp = existsSync(predPath) ? await readBytes(predPath, n, `uint8 [${shape.join(', ')}]`) : null;
+  const prediction = wtp ? { wholeTumourPrediction: new Uint8Array(wtp.buffer, wtp.byteOffset, n) } : {};
+  return { id, patient: o.patient as string, image, channels, label, shape, spacing, ...prediction };
 }

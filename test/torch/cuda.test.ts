@@ -30,11 +30,13 @@ test("to('cuda') and back keeps values and dtypes", { skip }, () => {
   });
 });
 
-test('conv3d forward and backward on CUDA equal CPU (within TF32 precision)', { skip }, () => {
+test('conv3d forward and backward on CUDA equal CPU (float64: no TF32)', { skip }, () => {
   torch.scope(() => {
     torch.manualSeed(1);
-    const x = torch.randn([2, 3, 6, 7, 8]);
-    const w = torch.randn([4, 3, 3, 3, 3]).mul(0.2);
+    // float64: cuDNN runs float32 convolutions in TF32 on Ampere and later (as PyTorch does), which
+    // differs from the CPU by up to ~1e-2 relative in the weight gradient; float64 compares exactly.
+    const x = torch.randn([2, 3, 6, 7, 8], { dtype: 'float64' });
+    const w = torch.randn([4, 3, 3, 3, 3], { dtype: 'float64' }).mul(0.2);
     const run = (device: 'cpu' | 'cuda'): Tensor[] => {
       const xd = x.to(device).detach().requiresGrad_(true);
       const wd = w.to(device).detach().requiresGrad_(true);
@@ -44,8 +46,7 @@ test('conv3d forward and backward on CUDA equal CPU (within TF32 precision)', { 
     };
     const cpu = run('cpu');
     const gpu = run('cuda');
-    // cuDNN convolutions use TF32 on Ampere and later by default (as in PyTorch): ~1e-3 relative.
-    cpu.forEach((c, i) => assertClose(gpu[i].toFloat64Array(), c.toFloat64Array(), { atol: 5e-3, rtol: 5e-3 }, `output ${i}`));
+    cpu.forEach((c, i) => assertClose(gpu[i].toFloat64Array(), c.toFloat64Array(), { atol: 1e-9, rtol: 1e-9 }, `output ${i}`));
   });
 });
 
