@@ -3,6 +3,7 @@
  * (a Rust renderer shipped inside its npm package; no browser, no canvas). Text uses DejaVu Sans,
  * which `npm run setup` installs where missing.
  */
+import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 
 /** Escapes text for SVG. */
@@ -11,10 +12,21 @@ export function esc(s: string): string {
 }
 
 /** A categorical palette (colour-blind friendly, Okabe–Ito). */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
+export const PALETTE = [
+  '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000',
+  // then Paul Tol's muted colours, for comparisons of up to 12 methods
+  '#882255', '#44AA99', '#999933', '#AA4499',
+];
 
-/** Renders SVG text to PNG bytes. */
+const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+let warned = false;
+
+/** Renders SVG text to PNG bytes (warns once on stderr when no font is installed: text would be missing). */
 export function svgToPng(svg: string, scale = 1): Uint8Array {
+  if (!warned && !existsSync(FONT)) {
+    warned = true;
+    process.stderr.write(`meatus: ${FONT} is missing, so text in PNG figures will be blank; install fonts-dejavu-core (npm run setup does)\n`);
+  }
   const r = new Resvg(svg, {
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
     fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
