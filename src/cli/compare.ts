@@ -3,7 +3,7 @@
  * per method, pairwise Wilcoxon tests, Fig. 2 box plots and (given images) Fig. 3 panels.
  */
 import { readMethod, writeComparison, type PanelSources } from '../evaluate/report.js';
-import { parseCli } from './evaluate.js';
+import { parseCli } from './args.js';
 
 /** One-line description for `meatus --help`. */
 export const summary = 'compare evaluated methods (tables, Wilcoxon tests, box plots, qualitative panels)';

@@ -2,7 +2,7 @@
  * `meatus evaluate`: Dice, ASSD, HD95 and boundary ASSD of a folder of predictions against a folder
  * of references, with the paper's Tables 1–2 for this one method.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { oneOf, parseCli } from './args.js';
 import { evaluateFolder } from '../evaluate/folder.js';
 import type { MetricOptions } from '../evaluate/metrics.js';
 import { toJson, writeEvaluation } from '../evaluate/report.js';
@@ -29,43 +29,6 @@ options:
   --threads N            worker threads (default 2)
   --json                 print summary.json to stdout`;
 
-/**
- * Parses `argv` for command `name` with the shared conventions (`--help`, required options,
- * usage on error).
- * @returns the parsed values, or the exit code to return (0 after --help, 2 on a usage error).
- */
-export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(
-  name: string,
-  usage: string,
-  argv: string[],
-  options: O,
-  required: (keyof O & string)[],
-): Record<string, string | string[] | boolean | undefined> | number {
-  let values: Record<string, string | string[] | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (e) {
-    console.error(`meatus ${name}: ${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  const absent = required.filter((k) => values[k] === undefined);
-  if (absent.length) {
-    console.error(`meatus ${name}: ${absent.map((k) => `--${k}`).join(', ')} required\n\n${usage}`);
-    return 2;
-  }
-  return values;
-}
-
-/** The value of `--flag` if it is one of `allowed`. @throws Error naming the flag otherwise. */
-export function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new Error(`--${flag}: expected ${allowed.join(' or ')}, got '${String(v)}'`);
-  return v as T;
-}
 
 function positive(flag: string, v: unknown, integer: boolean): number | undefined {
   if (v === undefined) return undefined;

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { readExperimentConfig } from '../experiment/config.js';
 import { describeWork, runExperiment } from '../experiment/run.js';
-import { parseCli } from './evaluate.js';
+import { parseCli } from './args.js';
 
 /** One-line description for `meatus --help`. */
 export const summary = "run the paper's experiment from a config (train, predict, evaluate, compare, results.md)";

@@ -3,7 +3,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCli, positive } from './args.js';
 import { generatePhantomDataset } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
 import type { PhantomConfig } from '../data/phantom/config.js';
@@ -28,52 +28,34 @@ options:
   --preview-cases K  cases shown in the preview (default 3, one per patient)
   --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)`;
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got '${v}'`);
-  return n;
-}
-
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        cases: { type: 'string' },
-        out: { type: 'string' },
-        seed: { type: 'string' },
-        patients: { type: 'string' },
-        fov: { type: 'string' },
-        koos: { type: 'string' },
-        preview: { type: 'string' },
-        'preview-cases': { type: 'string' },
-        jobs: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    console.error(`meatus phantom: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.cases === undefined || values.out === undefined) {
-    console.error(`meatus phantom: --cases and --out are required\n\n${USAGE}`);
-    return 2;
-  }
-  const cases = positiveInt('cases', values.cases)!;
-  const patients = positiveInt('patients', values.patients);
+  const values = parseCli(
+    'phantom',
+    USAGE,
+    argv,
+    {
+      cases: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      patients: { type: 'string' },
+      fov: { type: 'string' },
+      koos: { type: 'string' },
+      preview: { type: 'string' },
+      'preview-cases': { type: 'string' },
+      jobs: { type: 'string' },
+    },
+    ['cases', 'out'],
+  );
+  if (typeof values === 'number') return values;
+  const cases = positive('cases', values.cases)!;
+  const patients = positive('patients', values.patients);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
   const config: Partial<PhantomConfig> = {};
   if (values.fov !== undefined) {
-    if (values.fov !== 'crop' && values.fov !== 'head') throw new Error(`--fov: expected crop or head, got '${values.fov}'`);
+    if (values.fov !== 'crop' && values.fov !== 'head')
+      throw new Error(`--fov: expected crop or head, got '${values.fov}'`);
     config.fov = values.fov;
   }
   if (values.koos !== undefined) {
@@ -81,16 +63,16 @@ export async function run(argv: string[]): Promise<number> {
     if (![1, 2, 3, 4].includes(k)) throw new Error(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
     config.koos = k as PhantomConfig['koos'];
   }
-  const nPreview = positiveInt('preview-cases', values['preview-cases']) ?? 3;
+  const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;
   const shown: Phantom[] = [];
   const seenPatients = new Set<string>();
   const result = await generatePhantomDataset({
-    out: values.out,
+    out: values.out!,
     cases,
     patients,
     seed,
     config,
-    jobs: positiveInt('jobs', values.jobs) ?? availableParallelism(),
+    jobs: positive('jobs', values.jobs) ?? availableParallelism(),
     keepPhantoms: Boolean(values.preview),
     onCase: (name, m, ph) => {
       const patient = name.slice(0, name.lastIndexOf('_'));

@@ -2,12 +2,13 @@
  * `meatus plan`: fingerprints a dataset and writes a training plan (spacing, patch, topology) as
  * editable JSON.
  */
-import { parseArgs } from 'node:util';
+import { parseCli, positive } from './args.js';
 import { computeFingerprint } from '../train/fingerprint.js';
 import { formatPlan, makePlan, writePlan } from '../train/plan.js';
 
 /** One-line description for `meatus --help`. */
-export const summary = 'plan spacing, patch size and network topology for a dataset (nnU-Net 3d_fullres rules)';
+export const summary =
+  'plan spacing, patch size and network topology for a dataset (nnU-Net 3d_fullres rules)';
 
 const USAGE = `usage: meatus plan --dataset DIR --out PLAN.json [options]
 
@@ -25,62 +26,53 @@ options:
   --spacing Z,Y,X   target spacing in mm instead of the dataset's median (e.g. a coarser grid for CPU)
   --seed S          seed of the foreground intensity sampling (default 1234)`;
 
-function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0) || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  }
-  return n;
-}
-
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dataset: { type: 'string' },
-        out: { type: 'string' },
-        'budget-mb': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'base-features': { type: 'string' },
-        'max-features': { type: 'string' },
-        spacing: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    console.error(`meatus plan: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.dataset === undefined || values.out === undefined) {
-    console.error(`meatus plan: --dataset and --out are required\n\n${USAGE}`);
-    return 2;
-  }
+  const values = parseCli(
+    'plan',
+    USAGE,
+    argv,
+    {
+      dataset: { type: 'string' },
+      out: { type: 'string' },
+      'budget-mb': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'base-features': { type: 'string' },
+      'max-features': { type: 'string' },
+      spacing: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    ['dataset', 'out'],
+  );
+  if (typeof values === 'number') return values;
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new Error(`--seed: expected an integer, got '${values.seed}'`);
   const memoryBudgetMB = positive('budget-mb', values['budget-mb'], false);
   const batchSize = positive('batch-size', values['batch-size'], true);
-  const fp = await computeFingerprint(values.dataset, {
+  const fp = await computeFingerprint(values.dataset!, {
     seed,
     onProgress: (done, total, id) => process.stderr.write(`\rfingerprint ${done}/${total} ${id}    `),
   });
   process.stderr.write('\n');
   const baseFeatures = positive('base-features', values['base-features'], true);
   const maxFeatures = positive('max-features', values['max-features'], true);
-  const spacing = values.spacing === undefined ? undefined : (values.spacing.split(',').map(Number) as [number, number, number]);
-  if (spacing && (spacing.length !== 3 || spacing.some((v) => !(v > 0)))) throw new Error(`--spacing: expected three positive numbers Z,Y,X in mm, got '${values.spacing}'`);
-  const plan = makePlan(fp, { memoryBudgetMB, batchSize, baseFeatures, maxFeatures, spacing, dataset: values.dataset });
-  await writePlan(values.out, plan);
+  const spacing =
+    values.spacing === undefined
+      ? undefined
+      : (values.spacing.split(',').map(Number) as [number, number, number]);
+  if (spacing && (spacing.length !== 3 || spacing.some((v) => !(v > 0))))
+    throw new Error(`--spacing: expected three positive numbers Z,Y,X in mm, got '${values.spacing}'`);
+  const plan = makePlan(fp, {
+    memoryBudgetMB,
+    batchSize,
+    baseFeatures,
+    maxFeatures,
+    spacing,
+    dataset: values.dataset!,
+  });
+  await writePlan(values.out!, plan);
   console.log(formatPlan(plan));
-  console.log(`wrote ${values.out}`);
+  console.log(`wrote ${values.out!}`);
   return 0;
 }

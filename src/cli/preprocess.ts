@@ -1,7 +1,7 @@
 /**
  * `meatus preprocess`: crops, normalises and resamples a dataset's training cases as a plan says.
  */
-import { parseArgs } from 'node:util';
+import { parseCli, positive } from './args.js';
 import { readPlan } from '../train/plan.js';
 import { preprocessDataset } from '../train/preprocess.js';
 
@@ -21,40 +21,29 @@ options:
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dataset: { type: 'string' },
-        plan: { type: 'string' },
-        out: { type: 'string' },
-        workers: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    console.error(`meatus preprocess: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.dataset === undefined || values.plan === undefined || values.out === undefined) {
-    console.error(`meatus preprocess: --dataset, --plan and --out are required\n\n${USAGE}`);
-    return 2;
-  }
+  const values = parseCli(
+    'preprocess',
+    USAGE,
+    argv,
+    {
+      dataset: { type: 'string' },
+      plan: { type: 'string' },
+      out: { type: 'string' },
+      workers: { type: 'string' },
+    },
+    ['dataset', 'plan', 'out'],
+  );
+  if (typeof values === 'number') return values;
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
     throw new Error(`--workers: expected a positive integer, got '${values.workers}'`);
   }
-  const plan = await readPlan(values.plan);
-  const result = await preprocessDataset(values.dataset, plan, values.out, {
+  const plan = await readPlan(values.plan!);
+  const result = await preprocessDataset(values.dataset!, plan, values.out!, {
     workers,
-    onProgress: (done, total, id) => console.log(`${String(done).padStart(String(total).length)}/${total}  ${id}`),
+    onProgress: (done, total, id) =>
+      console.log(`${String(done).padStart(String(total).length)}/${total}  ${id}`),
   });
-  console.log(`wrote ${result.cases.length} cases to ${values.out} in ${result.seconds.toFixed(1)} s`);
+  console.log(`wrote ${result.cases.length} cases to ${values.out!} in ${result.seconds.toFixed(1)} s`);
   return 0;
 }
