@@ -34,10 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     ['dataset', 'plan', 'out'],
   );
   if (typeof values === 'number') return values;
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
-    throw new Error(`--workers: expected a positive integer, got '${values.workers}'`);
-  }
+  const workers = positive('workers', values.workers);
   const plan = await readPlan(values.plan!);
   const result = await preprocessDataset(values.dataset!, plan, values.out!, {
     workers,
