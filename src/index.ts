@@ -1,4 +1,17 @@
 /**
- * meatus — the library. Each layer is also importable on its own (`meatus/volume`, …).
+ * meatus — the library. The layers (shared/DESIGN.md) as namespaces; each module under `src/` can
+ * also be imported on its own.
  */
+export { torch, F, optim, Tensor, GradScaler } from './torch/index.js';
+export * as nn from './nn/index.js';
+export * as loss from './loss/index.js';
+export * as measure from './measure/index.js';
 export * from './volume/volume.js';
+export { readNifti, writeNifti } from './volume/nifti-file.js';
+export { decodeNifti, encodeNifti } from './volume/nifti.js';
+export { edt } from './volume/edt.js';
+export { generatePhantom } from './data/phantom/generate.js';
+export { loadModel } from './infer/model.js';
+export { segment } from './infer/pipeline.js';
+export { train, DEFAULT_TRAIN } from './train/trainer.js';
+export { evaluateCase } from './evaluate/metrics.js';
