@@ -13,7 +13,13 @@ import { F, torch, type Tensor } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
 import type { Vec3 } from '../volume/volume.js';
 
-/** Tile start positions along each axis (nnU-Net's compute_steps_for_sliding_window). */
+/** Rounds like numpy's `np.round`: halves to the even neighbour. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Tile start positions along each axis (nnU-Net's compute_steps_for_sliding_window, np.round). */
 export function tileStarts(shape: Vec3, patch: Vec3, stepSize = 0.5): [number[], number[], number[]] {
   if (!(stepSize > 0 && stepSize <= 1)) throw new RangeError(`tileStarts: stepSize must be in (0, 1], got ${stepSize}`);
   return shape.map((size, a) => {
@@ -22,7 +28,7 @@ export function tileStarts(shape: Vec3, patch: Vec3, stepSize = 0.5): [number[],
     const target = p * stepSize;
     const n = Math.ceil((size - p) / target) + 1;
     const step = n > 1 ? (size - p) / (n - 1) : 0;
-    return Array.from({ length: n }, (_, i) => Math.round(step * i));
+    return Array.from({ length: n }, (_, i) => roundHalfEven(step * i));
   }) as [number[], number[], number[]];
 }
 

@@ -14,6 +14,8 @@ import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.
 test('tile starts follow nnU-Net (step ½ patch, spread evenly, last tile flush with the end)', () => {
   assert.deepEqual(tileStarts([40, 100, 64], [20, 64, 64]), [[0, 10, 20], [0, 18, 36], [0]]);
   assert.deepEqual(tileStarts([33, 64, 65], [16, 64, 32]), [[0, 6, 11, 17], [0], [0, 11, 22, 33]]);
+  // x: 197 voxels, patch 40 → step 19.625; 4 · 19.625 = 78.5 rounds to 78 (numpy, half to even)
+  assert.deepEqual(tileStarts([40, 64, 197], [40, 64, 40])[2], [0, 20, 39, 59, 78, 98, 118, 137, 157]);
   assert.throws(() => tileStarts([10, 64, 64], [16, 64, 64]), /pad first/);
   assert.throws(() => tileStarts([16, 64, 64], [16, 64, 64], 0), /stepSize/);
 });

@@ -1,0 +1,510 @@
+// Benchmark: the two-stage segmentation pipeline on a whole-head-sized phantom against the same two
+// networks run by PyTorch the way nnU-Net runs them (full-volume sliding windows for both stages),
+// in the same run.
+//
+// - The scan: `generatePhantom({ fov: 'head' })`, 80 × 384 × 384 voxels of 1.5 × 0.41 × 0.41 mm.
+// - The models: `--models DIR` (stage1.safetensors, stage2.safetensors), else the built-in default
+//   model (models/default) when present, else two networks with random weights on a plan like the
+//   default recipe's (saved as checkpoints, so `loadModel` reads them as it reads trained ones).
+// - meatus, on the preprocessed grid ("grid"): stage 1 full volume (`predictPreprocessed`), argmax,
+//   largest 6-connected component = WT, stage 2 on [T2, WT] over only the tiles that intersect the WT
+//   bounding box + 2 voxels (as `segment()` does), label = WT ? argmax(EM, IM) : 0. Its label map is
+//   compared with the peer's (Dice per class and WT); opt-in faster modes (`--modes`) run the same
+//   way and are compared too. meatus end to end ("segment()"): the real `segment()` on the T2 volume
+//   (preprocessing, both stages, restoring to the original geometry), timed per stage.
+// - The peer (bench/peers/segment_torch.py): reads meatus's preprocessed stage-1 input (so
+//   preprocessing is identical) and the same checkpoints; nnU-Net's sliding window for both stages.
+// - Each side runs in a fresh process (peak RSS = that process's maxrss); rounds alternate which side
+//   goes first; 2 threads on both sides, and the same environment (meatus sets OMP_WAIT_POLICY=PASSIVE
+//   for itself when unset; the peer gets the same value).
+//
+// Run: node --import tsx bench/segment.ts [--models DIR] [--device cpu|cuda] [--python PATH]
+//        [--rounds N] [--threads N] [--seed N] [--modes tileBatch4,step75|none] [--no-e2e] [--out FILE]
+//        [--matrix Z,Y,X (the head matrix; default 80,384,384; smaller for quick checks)]
+// Prints a table and writes bench/results/segment.json (or --out).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { torch, type Device } from '../src/torch/index.js';
+import { generatePhantom } from '../src/data/phantom/generate.js';
+import { loadModel, type Model } from '../src/infer/model.js';
+import { segment } from '../src/infer/pipeline.js';
+import { predictPreprocessed } from '../src/infer/predict.js';
+import { tileStarts } from '../src/infer/sliding-window.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
+import { makePlan } from '../src/train/plan.js';
+import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../src/train/preprocess.js';
+import { buildNetwork, type CheckpointMeta } from '../src/train/trainer.js';
+import type { Plan, Task } from '../src/train/types.js';
+import { boundingBox, expandBox, type Box } from '../src/volume/bbox.js';
+import { largestComponent } from '../src/volume/components.js';
+import type { Mat4, Vec3, Volume } from '../src/volume/volume.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const HERE = dirname(SELF);
+/** The whole-head phantom: about 384 × 384 × 80 at 0.41 × 0.41 × 1.5 mm. */
+const HEAD = { fov: 'head', headMatrix: [80, 384, 384], headInPlaneSpacing: [0.41, 0.41], sliceSpacing: [1.5, 1.5] } as const;
+const STAGE2_MARGIN = 2;
+/** Random stage 1: the quantile of a central tile's tumour-minus-background logit made the threshold. */
+const WT_QUANTILE = 0.999;
+
+/** An opt-in mode: options of the meatus grid pipeline that may change the output. */
+interface ModeOptions {
+  tileBatch?: number;
+  /** Step of stage 1's tiles (fraction of the patch). */
+  step1?: number;
+  /** Step of stage 2's tiles. */
+  step2?: number;
+}
+const MODES: Record<string, ModeOptions> = {
+  default: {},
+  tileBatch4: { tileBatch: 4 },
+  step75: { step1: 0.75 },
+  'tileBatch4+step75': { tileBatch: 4, step1: 0.75 },
+};
+
+// ---- a child process: one meatus run, timed and measured on its own ----
+
+interface ChildJob {
+  kind: 'grid' | 'segment';
+  stage1: string;
+  stage2: string;
+  device: Device;
+  threads: number;
+  /** grid: the preprocessed `[1, z, y, x]` float32 file and its shape; segment: the raw T2 file and its geometry. */
+  input: string;
+  shape: Vec3;
+  spacing?: Vec3;
+  affine?: Mat4;
+  mode?: ModeOptions;
+  labelOut: string;
+}
+
+interface ChildResult {
+  seconds: Record<string, number>;
+  maxRssMB: number;
+  tiles?: { stage1: number; stage2: number };
+  wtVoxels: number;
+  region?: Box | null;
+  notes?: string[];
+}
+
+function readF32(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function argmaxInto(p: Float32Array, n: number, k: number, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[c * n + i] > p[best * n + i]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+async function child(jobFile: string): Promise<void> {
+  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as ChildJob;
+  torch.setNumThreads(job.threads);
+  const sync = () => job.device === 'cuda' && torch.cuda.synchronize();
+  const seconds: Record<string, number> = {};
+  let t0 = performance.now();
+  const [stage1, stage2] = [await loadModel(job.stage1, job.device), await loadModel(job.stage2, job.device)];
+  const image = readF32(job.input);
+  seconds.load = (performance.now() - t0) / 1000;
+  const n = job.shape[0] * job.shape[1] * job.shape[2];
+  let result: ChildResult;
+  if (job.kind === 'segment') {
+    const t2: Volume<Float32Array> = { data: image, shape: job.shape, spacing: job.spacing!, affine: job.affine! };
+    t0 = performance.now();
+    const r = segment(t2, { stage1, stage2 }, {});
+    sync();
+    const total = (performance.now() - t0) / 1000;
+    Object.assign(seconds, r.seconds, { total });
+    writeFileSync(job.labelOut, r.label.data);
+    result = { seconds, maxRssMB: 0, wtVoxels: r.wholeTumour.data.reduce((a, v) => a + v, 0), notes: r.notes };
+  } else {
+    const m = job.mode ?? {};
+    const tiles = { stage1: 0, stage2: 0 };
+    t0 = performance.now();
+    const p1 = predictPreprocessed(stage1, image, 1, job.shape, { stepSize: m.step1, tileBatch: m.tileBatch, onProgress: (_d, t) => (tiles.stage1 = t) });
+    const wt = largestComponent(argmaxInto(p1, n, 2, new Uint8Array(n)), job.shape, 6);
+    sync();
+    seconds.stage1 = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const label = new Uint8Array(n);
+    const box = boundingBox(wt, job.shape);
+    const region = box ? expandBox(box, [STAGE2_MARGIN, STAGE2_MARGIN, STAGE2_MARGIN], job.shape) : null;
+    if (region) {
+      const x2 = new Float32Array(2 * n);
+      x2.set(image);
+      for (let i = 0; i < n; i++) x2[n + i] = wt[i];
+      const p2 = predictPreprocessed(stage2, x2, 2, job.shape, { stepSize: m.step2, tileBatch: m.tileBatch, region, onProgress: (_d, t) => (tiles.stage2 = t) });
+      for (let i = 0; i < n; i++) if (wt[i]) label[i] = p2[n + i] >= p2[2 * n + i] ? 1 : 2;
+    }
+    sync();
+    seconds.stage2 = (performance.now() - t0) / 1000;
+    seconds.total = seconds.stage1 + seconds.stage2;
+    writeFileSync(job.labelOut, label);
+    result = { seconds, maxRssMB: 0, tiles, wtVoxels: wt.reduce((a, v) => a + v, 0), region, notes: region ? [] : ['stage 1 found no tumour'] };
+  }
+  stage1.dispose();
+  stage2.dispose();
+  result.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify(result));
+}
+
+// ---- the parent ----
+
+function fail(msg: string): never {
+  console.error(`bench/segment: ${msg}`);
+  process.exit(2);
+}
+
+function intArg(name: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+/** A plan like models/default/recipe.sh's (crop phantoms, 1.2 × 0.8 × 0.8 mm, features 16 → 128, budget 250 MB). */
+function recipePlan(): Plan {
+  const fingerprint = {
+    spacings: [[1.25, 0.5, 0.5] as Vec3],
+    shapesAfterCrop: [[38, 128, 128] as Vec3],
+    foregroundIntensity: { mean: 1, std: 0.2, p00_5: 0.5, p99_5: 1.5, min: 0.3, max: 2 },
+    medianRelativeSizeAfterCrop: 1,
+  };
+  return makePlan(fingerprint, { spacing: [1.2, 0.8, 0.8], memoryBudgetMB: 250, baseFeatures: 16, maxFeatures: 128, dataset: 'bench/segment.ts (random weights)' });
+}
+
+/**
+ * Saves a network of `task` with random weights (seeded) as a checkpoint `loadModel` reads. With
+ * `calibrate` (stage 1), the final head's tumour bias is lowered so that only the top
+ * 1 − {@link WT_QUANTILE} of a central tile's voxels are tumour: a random network otherwise calls
+ * about half the head tumour, and stage 2's region would be the whole image — nothing like a
+ * trained model's few-cm³ tumour.
+ */
+async function randomCheckpoint(path: string, plan: Plan, task: Task, seed: number, calibrate?: { image: Float32Array; shape: Vec3 }): Promise<void> {
+  torch.manualSeed(seed);
+  const net = buildNetwork(plan, task, 'cpu', false);
+  net.eval();
+  const sd = net.stateDict();
+  if (calibrate) {
+    const { image, shape } = calibrate;
+    const p = plan.patchSize;
+    const at = shape.map((s, a) => Math.max(0, Math.floor((s - p[a]) / 2))) as Vec3;
+    if (shape.some((s, a) => s < p[a])) fail(`the preprocessed image ${shape.join('×')} is smaller than the patch ${p.join('×')}`);
+    const d = torch.noGrad(() =>
+      torch.scope(() => {
+        const x = torch.tensor(image, { shape: [1, 1, ...shape] });
+        const tile = x.slice(2, at[0], at[0] + p[0]).slice(3, at[1], at[1] + p[1]).slice(4, at[2], at[2] + p[2]).contiguous();
+        const logits = net.forward(tile)[0];
+        return logits.select(1, 1).sub(logits.select(1, 0)).toFloat32Array();
+      }),
+    );
+    const q = Float32Array.from(d).sort()[Math.floor(WT_QUANTILE * (d.length - 1))];
+    const key = `decoder.seg_layers.${plan.network.features.length - 2}.bias`;
+    const b = sd[key].toFloat32Array();
+    sd[key] = torch.tensor(Float32Array.from([b[0], b[1] - q]), { shape: [2] });
+  }
+  const state = { epoch: -1, ema: null, bestEma: 0, bestEpoch: -1, log: [], scaler: { scale: 1, goodSteps: 0 } };
+  const meta = { task, plan, config: {}, state } as unknown as CheckpointMeta;
+  await saveCheckpoint(path, sd, meta);
+  net.dispose();
+}
+
+function runChild(job: ChildJob, jobFile: string, env: NodeJS.ProcessEnv): ChildResult {
+  writeFileSync(jobFile, JSON.stringify(job));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', jobFile], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  if (r.status !== 0) fail(`the meatus ${job.kind} run failed (status ${r.status ?? r.signal}):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+}
+
+interface PeerResult {
+  torch: string;
+  numpy: string;
+  threads: number;
+  device: string;
+  seconds: Record<string, number>;
+  processSeconds: number;
+  maxRssMB: number;
+  steps: { stage1: number[][]; stage2: number[][] };
+  tiles: { stage1: number; stage2: number };
+  wtVoxels: number;
+}
+
+function runPeer(python: string, configFile: string, env: NodeJS.ProcessEnv): PeerResult {
+  const script = join(HERE, 'peers', 'segment_torch.py');
+  const r = spawnSync(python, [script, configFile], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  if (r.error) fail(`cannot run the PyTorch peer with ${python}: ${r.error.message}`);
+  if (r.status !== 0) fail(`the PyTorch peer (${python}) failed with status ${r.status}:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerResult;
+}
+
+/** Dice of `a == k` and `b == k` (k = 'wt': label > 0); 1 when both are empty. */
+function dice(a: Uint8Array, b: Uint8Array, k: number | 'wt'): number {
+  let inter = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = k === 'wt' ? a[i] > 0 : a[i] === k;
+    const y = k === 'wt' ? b[i] > 0 : b[i] === k;
+    if (x) sa++;
+    if (y) sb++;
+    if (x && y) inter++;
+  }
+  return sa + sb === 0 ? 1 : (2 * inter) / (sa + sb);
+}
+
+interface Agreement {
+  em: number;
+  im: number;
+  wt: number;
+  differingVoxels: number;
+  voxels: { meatus: number[]; peer: number[] };
+}
+
+function agreement(mine: Uint8Array, peer: Uint8Array): Agreement {
+  if (mine.length !== peer.length) fail(`label maps of ${mine.length} and ${peer.length} voxels`);
+  let diff = 0;
+  const cm = [0, 0, 0];
+  const cp = [0, 0, 0];
+  for (let i = 0; i < mine.length; i++) {
+    if (mine[i] !== peer[i]) diff++;
+    cm[mine[i]]++;
+    cp[peer[i]]++;
+  }
+  return { em: dice(mine, peer, 1), im: dice(mine, peer, 2), wt: dice(mine, peer, 'wt'), differingVoxels: diff, voxels: { meatus: cm.slice(1), peer: cp.slice(1) } };
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      python: { type: 'string' },
+      rounds: { type: 'string', default: '2' },
+      threads: { type: 'string', default: '2' },
+      seed: { type: 'string', default: '7' },
+      modes: { type: 'string', default: 'tileBatch4,step75' },
+      'no-e2e': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      matrix: { type: 'string' },
+    },
+  });
+  const device = args.device as Device;
+  if (device !== 'cpu' && device !== 'cuda') fail(`--device must be cpu or cuda, got '${args.device}'`);
+  if (device === 'cuda' && !torch.cuda.isAvailable()) fail('--device cuda, but CUDA is not available');
+  const python = args.python ?? (device === 'cuda' ? 'python3' : '/usr/bin/python3');
+  const ROUNDS = intArg('rounds', args.rounds, 1);
+  const THREADS = intArg('threads', args.threads, 1);
+  const SEED = intArg('seed', args.seed, 0);
+  const modes = args.modes === 'none' ? [] : args.modes!.split(',').filter(Boolean);
+  for (const m of modes) if (!MODES[m] || m === 'default') fail(`--modes lists ${Object.keys(MODES).slice(1).join(', ')} (or none), got '${m}'`);
+  const e2e = !args['no-e2e'];
+  const load1 = loadavg();
+
+  const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-segment-'));
+  try {
+    // The models: their plans first (the preprocessing needs stage 1's), random ones built after.
+    let modelDir = args.models ? resolve(args.models) : join(HERE, '..', 'models', 'default');
+    const have = (d: string) => existsSync(join(d, 'stage1.safetensors')) && existsSync(join(d, 'stage2.safetensors'));
+    let modelsNote: string;
+    let plan1: Plan;
+    let plan2: Plan;
+    const random = !have(modelDir);
+    if (!random) {
+      modelsNote = args.models ? `--models ${args.models}` : 'the built-in default model (models/default)';
+      const plans: Plan[] = [];
+      for (const p of ['stage1', 'stage2']) {
+        const m: Model = await loadModel(join(modelDir, `${p}.safetensors`), 'cpu');
+        plans.push(m.plan);
+        m.dispose();
+      }
+      [plan1, plan2] = plans;
+    } else {
+      if (args.models) fail(`--models ${args.models}: expected stage1.safetensors and stage2.safetensors there`);
+      modelDir = join(dir, 'models');
+      mkdirSync(modelDir);
+      plan1 = plan2 = recipePlan();
+      modelsNote =
+        'random weights (models/default not present) on a plan like the default recipe’s; stage 1’s tumour logit offset so that ' +
+        `${(100 * (1 - WT_QUANTILE)).toFixed(2)} % of a central tile’s voxels are tumour`;
+    }
+    const stage1Path = join(modelDir, 'stage1.safetensors');
+    const stage2Path = join(modelDir, 'stage2.safetensors');
+    for (const key of ['spacing', 'normalization'] as const) {
+      if (JSON.stringify(plan1[key]) !== JSON.stringify(plan2[key])) {
+        fail(`the stage-1 and stage-2 plans differ in ${key}: their preprocessed grids differ, which the peer does not handle`);
+      }
+    }
+
+    // The scan and the preprocessed stage-1 input (the peer's input).
+    let t0 = performance.now();
+    const matrix = (args.matrix ?? HEAD.headMatrix.join(',')).split(',').map(Number) as Vec3;
+    if (matrix.length !== 3 || !matrix.every((v) => Number.isInteger(v) && v >= 8)) fail(`--matrix must be Z,Y,X integers ≥ 8, got '${args.matrix}'`);
+    const { image: t2, meta } = generatePhantom({ ...HEAD, headMatrix: matrix, headInPlaneSpacing: [...HEAD.headInPlaneSpacing], sliceSpacing: [...HEAD.sliceSpacing] }, SEED);
+    const phantomSeconds = (performance.now() - t0) / 1000;
+    const t2File = join(dir, 't2.f32');
+    writeFileSync(t2File, new Uint8Array(t2.data.buffer, t2.data.byteOffset, t2.data.byteLength));
+    t0 = performance.now();
+    const pre = preprocessForInference([t2], plan1);
+    const preprocessSeconds = (performance.now() - t0) / 1000;
+    const preFile = join(dir, 'pre.f32');
+    writeFileSync(preFile, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
+    if (random) {
+      await randomCheckpoint(stage1Path, plan1, 'wholeTumour', SEED, pre);
+      await randomCheckpoint(stage2Path, plan2, 'split', SEED + 1);
+    }
+    const props: CaseProperties = pre.properties;
+    console.error(
+      `bench/segment: phantom ${t2.shape.join('×')} at ${t2.spacing.join('×')} mm (seed ${SEED}, Koos ${meta.koos}, ${meta.side}; ` +
+        `${phantomSeconds.toFixed(1)} s), preprocessed ${pre.shape.join('×')} at ${plan1.spacing.join('×')} mm; models: ${modelsNote}`,
+    );
+
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    const peerConfigFile = join(dir, 'peer.json');
+    writeFileSync(
+      peerConfigFile,
+      JSON.stringify({ device, threads: THREADS, input: preFile, shape: pre.shape, stage1: stage1Path, stage2: stage2Path, stepSize: 0.5, labelOut: join(dir, 'peer.u8') }),
+    );
+    const gridJob = (mode: string): ChildJob => ({
+      kind: 'grid', stage1: stage1Path, stage2: stage2Path, device, threads: THREADS, input: preFile, shape: pre.shape, mode: MODES[mode], labelOut: join(dir, `grid-${mode}.u8`),
+    });
+    const segJob: ChildJob = {
+      kind: 'segment', stage1: stage1Path, stage2: stage2Path, device, threads: THREADS, input: t2File, shape: t2.shape, spacing: t2.spacing, affine: t2.affine, labelOut: join(dir, 'segment.u8'),
+    };
+    const jobFile = join(dir, 'job.json');
+
+    const grid: Record<string, ChildResult[]> = {};
+    const agree: Record<string, Agreement> = {};
+    const peer: PeerResult[] = [];
+    const seg: ChildResult[] = [];
+    const loads: number[][] = [];
+    let peerLabel: Uint8Array | null = null;
+    let segAgreement: Agreement | null = null;
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? ['meatus', 'torch'] : ['torch', 'meatus'];
+      for (const side of order) {
+        loads.push(loadavg());
+        if (side === 'torch') {
+          peer.push(runPeer(python, peerConfigFile, env));
+          peerLabel ??= new Uint8Array(readFileSync(join(dir, 'peer.u8')));
+        } else {
+          (grid.default ??= []).push(runChild(gridJob('default'), jobFile, env));
+        }
+      }
+      for (const m of modes) (grid[m] ??= []).push(runChild(gridJob(m), jobFile, env));
+      if (e2e) seg.push(runChild(segJob, jobFile, env));
+      if (r === 0) {
+        for (const m of ['default', ...modes]) agree[m] = agreement(new Uint8Array(readFileSync(join(dir, `grid-${m}.u8`))), peerLabel!);
+        if (e2e) {
+          // segment() in the original geometry against the peer's label map restored to it (one-hot linear).
+          const restored = restoreToOriginal(peerLabel!, props).data as Uint8Array;
+          segAgreement = agreement(new Uint8Array(readFileSync(segJob.labelOut)), restored);
+        }
+      }
+      console.error(`bench/segment: round ${r + 1}/${ROUNDS} done (load ${loadavg().map((v) => v.toFixed(2)).join(', ')})`);
+    }
+
+    // Tile grids: meatus's tileStarts against nnU-Net's compute_steps_for_sliding_window (from the peer).
+    const tilesMeatus = { stage1: tileStarts(pre.shape, plan1.patchSize, 0.5), stage2: tileStarts(pre.shape, plan2.patchSize, 0.5) };
+    const sameGrid = JSON.stringify(tilesMeatus) === JSON.stringify(peer[0].steps);
+
+    // The table.
+    const sec = (runs: { seconds: Record<string, number> }[], k: string) => median(runs.map((x) => x.seconds[k] ?? NaN));
+    const mem = (runs: { maxRssMB: number }[]) => Math.max(...runs.map((x) => x.maxRssMB));
+    const peerTotal = sec(peer, 'stage1') + sec(peer, 'stage2');
+    interface Row {
+      name: string;
+      stage1: number;
+      stage2: number;
+      total: number;
+      ratio: number;
+      maxRssMB: number;
+      tiles: string;
+      agreement: Agreement | null;
+    }
+    const rows: Row[] = [];
+    rows.push({ name: 'PyTorch, nnU-Net-style full volume', stage1: sec(peer, 'stage1'), stage2: sec(peer, 'stage2'), total: peerTotal, ratio: 1, maxRssMB: mem(peer), tiles: `${peer[0].tiles.stage1} + ${peer[0].tiles.stage2}`, agreement: null });
+    for (const m of ['default', ...modes]) {
+      const runs = grid[m];
+      const total = sec(runs, 'stage1') + sec(runs, 'stage2');
+      const t = runs[0].tiles!;
+      rows.push({ name: m === 'default' ? 'meatus (grid), default' : `meatus (grid), opt-in ${m}`, stage1: sec(runs, 'stage1'), stage2: sec(runs, 'stage2'), total, ratio: peerTotal / total, maxRssMB: mem(runs), tiles: `${t.stage1} + ${t.stage2}`, agreement: agree[m] });
+    }
+    if (e2e) {
+      const total = sec(seg, 'total');
+      rows.push({ name: 'meatus `segment()` end to end (+ preprocessing, restore)', stage1: sec(seg, 'stage1'), stage2: sec(seg, 'stage2'), total, ratio: peerTotal / total, maxRssMB: mem(seg), tiles: '—', agreement: segAgreement });
+    }
+
+    const info = torch.buildInfo();
+    const cpu = cpus()[0]?.model ?? 'unknown';
+    const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+    const d = (v: number) => (v === 1 ? '1' : v.toFixed(5));
+    console.log(
+      `Segmentation: meatus (libtorch ${info.version}) vs PyTorch ${peer[0].torch} on ${device}, ${THREADS} threads (peer: ${peer[0].threads}); ${cpu}; ` +
+        `phantom ${t2.shape.join('×')} → ${pre.shape.join('×')}; patch ${plan1.patchSize.join('×')}; ${ROUNDS} round(s), medians; models: ${modelsNote}`,
+    );
+    console.log('| pipeline | stage 1 s | stage 2 s | total s | speed-up vs PyTorch | peak RSS MB | tiles (stage 1 + 2) | Dice EM | Dice IM | Dice WT | voxels differing |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of rows) {
+      const a = r.agreement;
+      console.log(
+        `| ${r.name} | ${f(r.stage1)} | ${f(r.stage2)} | ${f(r.total)} | ${r.ratio.toFixed(2)}× | ${r.maxRssMB.toFixed(0)} | ${r.tiles} | ` +
+          `${a ? d(a.em) : '—'} | ${a ? d(a.im) : '—'} | ${a ? d(a.wt) : '—'} | ${a ? a.differingVoxels : '—'} |`,
+      );
+    }
+    const region = grid.default[0].region;
+    console.log(
+      `WT: ${grid.default[0].wtVoxels} voxels (peer ${peer[0].wtVoxels}); stage-2 region ${region ? `${region.start.join(',')} → ${region.end.join(',')}` : 'none'}; ` +
+        `tile grids identical to nnU-Net's: ${sameGrid ? 'yes' : 'NO'}; load average at start ${load1.map((v) => v.toFixed(2)).join(', ')}, ` +
+        `at end ${loadavg().map((v) => v.toFixed(2)).join(', ')}; peer model loading + input ${f(sec(peer, 'load'))} s, meatus ${f(sec(grid.default, 'load'))} s (not in the totals)`,
+    );
+    if (!sameGrid) console.log(`tile starts: meatus ${JSON.stringify(tilesMeatus)}, nnU-Net ${JSON.stringify(peer[0].steps)}`);
+
+    const outFile = args.out ?? join(HERE, 'results', 'segment.json');
+    mkdirSync(dirname(outFile), { recursive: true });
+    writeFileSync(
+      outFile,
+      JSON.stringify(
+        {
+          bench: 'segment',
+          date: new Date().toISOString(),
+          machine: { cpu, cores: cpus().length, node: process.version },
+          command: `node --import tsx bench/segment.ts ${process.argv.slice(2).join(' ')}`.trim(),
+          loadAverage: { start: load1, beforeEachRun: loads, end: loadavg() },
+          device,
+          threads: THREADS,
+          env: { OMP_WAIT_POLICY: env.OMP_WAIT_POLICY, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? null },
+          rounds: ROUNDS,
+          models: { note: modelsNote, stage1: stage1Path, stage2: stage2Path, plan: { spacing: plan1.spacing, patchSize: plan1.patchSize, network: plan1.network } },
+          phantom: { seed: SEED, config: HEAD, shape: t2.shape, spacing: t2.spacing, koos: meta.koos, side: meta.side, volumes: meta.volumes, seconds: phantomSeconds },
+          preprocessed: { shape: pre.shape, spacing: pre.spacing, cropBox: props.cropBox, seconds: preprocessSeconds },
+          meatus: { libtorch: info.version, stage2Margin: STAGE2_MARGIN },
+          peer: { python, torch: peer[0].torch, numpy: peer[0].numpy, threads: peer[0].threads },
+          tileGrids: { meatus: tilesMeatus, nnunet: peer[0].steps, identical: sameGrid },
+          rows,
+          runs: { peer, grid, segment: seg },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) await child(process.argv[childAt + 1]);
+else await main();
