@@ -153,10 +153,9 @@ export async function run(argv: string[]): Promise<number> {
         mirror: values.mirror,
         largestComponent: !values['keep-all-components'],
         keepProbabilities: values.probabilities,
-        onProgress: (stage, done, total) => {
+        onProgress: (stage, _done, total) => {
           if (!bars.has(stage)) bars.set(stage, new ProgressBar(total, `${id} ${stage}`));
           bars.get(stage)!.tick(1);
-          void done;
         },
       });
       const m = measure(result.label, { toVoxelEdges: values.edges });

@@ -1,0 +1,52 @@
+// The command line: dispatch, usage errors and bad input for the commands without a test of their own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { caseIdOf } from '../../src/cli/segment.js';
+
+/** Runs the CLI, capturing stderr; returns the exit code and what was printed there. */
+async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
+  const orig = console.error;
+  let err = '';
+  console.error = (...a: unknown[]) => {
+    err += a.join(' ') + '\n';
+  };
+  try {
+    return { code: await main(argv), err };
+  } finally {
+    console.error = orig;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'meatus-cli-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+test('unknown commands and flags are usage errors (exit 2)', async () => {
+  assert.deepEqual(await cli('frobnicate').then((r) => r.code), 2);
+  const r = await cli('plan', '--bogus');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /Unknown option '--bogus'/);
+  assert.match((await cli('preprocess', '--dataset', dir)).err, /--plan, --out required/);
+});
+
+test('meatus segment: case ids from file names; bad inputs name the file or flag', async () => {
+  assert.equal(caseIdOf('/x/VS_p001_t01_0000.nii.gz'), 'VS_p001_t01');
+  assert.equal(caseIdOf('scan.nii'), 'scan');
+  assert.match((await cli('segment', join(dir, 'missing.nii.gz'))).err, /missing\.nii\.gz: no such file or folder/);
+  const txt = join(dir, 'notes.txt');
+  writeFileSync(txt, 'x');
+  assert.match((await cli('segment', txt)).err, /expected a \.nii or \.nii\.gz file or a folder/);
+  assert.match((await cli('segment', dir)).err, /no \.nii or \.nii\.gz file in the folder/);
+  assert.match((await cli('segment', '--demo', '--device', 'gpu')).err, /--device: expected cpu or cuda/);
+  assert.match((await cli('segment', '--stage1', 'a.safetensors', txt)).err, /notes\.txt|--stage1 and --stage2 go together/);
+  assert.equal((await cli('segment')).code, 2);
+});
+
+test('meatus train: missing and malformed options are refused with the flag named', async () => {
+  assert.equal((await cli('train', '--task', 'split')).code, 2);
+  assert.match((await cli('train', '--dataset', dir, '--task', 'segmentAll')).err, /unknown task 'segmentAll'/);
+  assert.match((await cli('train', '--dataset', join(dir, 'nope'), '--task', 'split')).err, /does not exist/);
+});
