@@ -7,8 +7,8 @@
  * refuses to mix results of different settings.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { looksLikeCrossmoda } from '../data/crossmoda.js';
 import { caseIdentity } from '../data/cases.js';
 import { availableParallelism } from 'node:os';
@@ -20,6 +20,7 @@ import { preprocessDataset } from '../train/preprocess.js';
 import type { Plan } from '../train/types.js';
 import type { ExperimentConfig } from './config.js';
 import { layout } from './work.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Progress messages (stderr in the CLI). */
 export type Say = (line: string) => void;
@@ -112,18 +113,10 @@ export async function prepareSplit(cfg: ExperimentConfig, cases: TrainingCase[],
   return split;
 }
 
-/** Copies a file atomically (temporary name, then rename); keeps an existing target. */
+/** Copies a file atomically (through {@link writeFileAtomic}); keeps an existing target. */
 async function copyOnce(from: string, to: string): Promise<void> {
   if (existsSync(to)) return;
-  await mkdir(dirname(to), { recursive: true });
-  const tmp = join(dirname(to), `.${basename(to)}.${process.pid}.tmp`);
-  try {
-    await copyFile(from, tmp);
-    await rename(tmp, to);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new Error(`cannot copy ${from} to ${to}: ${(e as Error).message}`);
-  }
+  await writeFileAtomic(to, await readFile(from));
 }
 
 /** `.nii.gz` or `.nii`, as the file is named. */
