@@ -11,6 +11,8 @@ import { computeFingerprint } from '../train/fingerprint.js';
 import { makePlan, readPlan, writePlan, formatPlan } from '../train/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../train/preprocess.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
+import { loadModel } from '../infer/model.js';
+import { validateModel } from '../infer/validate.js';
 import { taskShape, type Plan, type Task } from '../train/types.js';
 
 export const summary = 'train a model (wholeTumour = stage 1, split = stage 2 with the BDL, baseline) on a dataset';
@@ -37,7 +39,10 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --seed N             default 0
   --stage2-input reference|prediction
                        the whole-tumour channel while training stage 2 (default reference, the paper)
-  --fresh              ignore an existing checkpoint in --out (default: resume)`;
+  --fresh              ignore an existing checkpoint in --out (default: resume)
+  --no-final-validation
+                       skip the final validation (by default, like nnU-Net, the best checkpoint
+                       predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
 
 function int(name: string, v: string | undefined, def: number): number {
   if (v === undefined) return def;
@@ -75,6 +80,24 @@ async function ensurePreprocessed(dataset: string, dir: string, planFile: string
   return plan;
 }
 
+/** Predicts the validation cases whole with the best checkpoint and prints their Dice. */
+async function finalValidation(c: TrainConfig): Promise<void> {
+  const model = await loadModel(join(c.out, 'checkpoint_best.safetensors'), c.device);
+  try {
+    console.error(`final validation: ${c.validationCases.length} cases, whole-case sliding window, best checkpoint`);
+    const s = await validateModel(model, c.data, c.validationCases, {
+      stage2Input: c.stage2Input,
+      outDir: join(c.out, 'validation'),
+      onCase: (done, total, r) =>
+        console.error(`  ${done}/${total} ${r.id}  Dice ${Object.entries(r.dice).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`),
+    });
+    const mean = Object.entries(s.meanDice).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+    console.log(`validation Dice (mean of ${s.cases.length} cases): ${mean}; ${join(c.out, 'validation', 'summary.json')} (${s.seconds.toFixed(1)} s)`);
+  } finally {
+    model.dispose();
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -98,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'stage2-input': { type: 'string', default: 'reference' },
       fresh: { type: 'boolean' },
+      'no-final-validation': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -164,5 +188,6 @@ export async function run(argv: string[]): Promise<number> {
     `done: ${state.epoch + 1} epochs; best EMA pseudo-Dice ${state.bestEma.toFixed(3)} at epoch ${state.bestEpoch + 1}; ` +
       `model ${join(out, 'checkpoint_best.safetensors')}`,
   );
+  if (!values['no-final-validation']) await finalValidation(config);
   return 0;
 }
