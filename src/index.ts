@@ -13,5 +13,6 @@ export { edt } from './volume/edt.js';
 export { generatePhantom } from './data/phantom/generate.js';
 export { loadModel } from './infer/model.js';
 export { segment } from './infer/pipeline.js';
+export { validateModel } from './infer/validate.js';
 export { train, DEFAULT_TRAIN } from './train/trainer.js';
 export { evaluateCase } from './evaluate/metrics.js';
