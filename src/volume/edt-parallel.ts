@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { startModuleWorker } from '../util/worker.js';
 import type { Worker } from 'node:worker_threads';
-import type { EdtOptions, EdtResult } from './edt.js';
+import type { EdtAboveSeed, EdtOptions, EdtResult } from './edt.js';
 import type { EdtJob } from './edt-worker.js';
 import { checkMask, checkSpacing } from './mask-args.js';
 import type { Vec3 } from './volume.js';
@@ -127,10 +127,20 @@ export async function edtParallel(
 
   if (inFlight++ === 0) for (const w of pool) w.worker.ref();
   try {
-    const zParts = ranges(shape[1] * shape[2], workers.length);
-    await Promise.all(zParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'z', from, to })));
+    const yx = shape[1] * shape[2];
     const yxParts = ranges(shape[0], workers.length);
-    await Promise.all(yxParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'yx', from, to })));
+    // Each slice range but the top one starts from the nearest set voxels above it, which the z
+    // sweep records on its way up (no worker rescans the mask above its range).
+    const seeds: EdtAboveSeed[] = yxParts.slice(0, -1).map(([, to]) => ({
+      z: to,
+      above: new Float32Array(new SharedArrayBuffer(yx * 4)),
+      aboveIdx: idx ? new Int32Array(new SharedArrayBuffer(yx * 4)) : null,
+    }));
+    const zParts = ranges(yx, workers.length);
+    await Promise.all(zParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'z', from, to, seeds })));
+    await Promise.all(
+      yxParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'yx', from, to, seed: seeds[i] ?? null })),
+    );
   } finally {
     if (--inFlight === 0) for (const w of pool) w.worker.unref();
   }

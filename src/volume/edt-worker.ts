@@ -3,7 +3,7 @@
  * answers `{ id }` (or `{ id, error }`). Keeps its slice scratch between jobs.
  */
 import { parentPort } from 'node:worker_threads';
-import { createEdtScratch, edtSlices, edtSweepZ, type EdtScratch } from './edt.js';
+import { createEdtScratch, edtSlices, edtSweepZ, type EdtAboveSeed, type EdtScratch } from './edt.js';
 import type { Vec3 } from './volume.js';
 
 /** A job posted by the driver: pass `'z'` over in-slice positions, or `'yx'` over slices, `[from, to)`. */
@@ -17,6 +17,10 @@ export interface EdtJob {
   spacing: Vec3;
   from: number;
   to: number;
+  /** Pass `'z'`: the seeds to fill for these positions. */
+  seeds?: EdtAboveSeed[];
+  /** Pass `'yx'`: the seed of this range (null for the top range). */
+  seed?: EdtAboveSeed | null;
 }
 
 let scratch: EdtScratch | null = null;
@@ -34,10 +38,10 @@ function scratchFor(shape: Vec3, withIndices: boolean): EdtScratch {
 parentPort?.on('message', (job: EdtJob) => {
   try {
     if (job.pass === 'z') {
-      edtSweepZ(job.mask, job.dist, job.idx, job.shape, job.from, job.to);
+      edtSweepZ(job.mask, job.dist, job.idx, job.shape, job.from, job.to, job.seeds ?? []);
     } else {
       const s = scratchFor(job.shape, job.idx !== null);
-      edtSlices(job.mask, job.dist, job.idx, job.shape, job.spacing, job.from, job.to, s);
+      edtSlices(job.mask, job.dist, job.idx, job.shape, job.spacing, job.from, job.to, s, job.seed ?? undefined);
     }
     parentPort?.postMessage({ id: job.id });
   } catch (e) {

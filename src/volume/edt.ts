@@ -113,10 +113,24 @@ export function createEdtScratch(shape: Vec3, withIndices: boolean): EdtScratch 
 }
 
 /**
+ * For a slice range that ends below the top of the volume: per in-slice position, the number of
+ * slices from `z` up to the nearest set voxel at or above it (`Infinity` if none) and that voxel's
+ * flat index (-1). {@link edtSweepZ} fills it in passing; {@link edtSlices} starts from it.
+ * @internal
+ */
+export interface EdtAboveSeed {
+  /** The first slice above the range. */
+  z: number;
+  above: Float32Array;
+  aboveIdx: Int32Array | null;
+}
+
+/**
  * Pass 1 (z), forward half, for in-slice positions `[i0, i1)`: writes into `dist` the number of
  * slices down to the nearest set voxel at or below each voxel in its z column (`Infinity` if none),
  * and into `idx` that voxel's flat index (-1). {@link edtSlices} adds the backward half.
- * Streams whole slices contiguously; ranges may run concurrently on shared memory.
+ * Streams whole slices contiguously; ranges may run concurrently on shared memory. Fills the
+ * `seeds` (sorted by `z`) for these positions on the way, at no cost but at set voxels.
  * @internal
  */
 export function edtSweepZ(
@@ -126,20 +140,42 @@ export function edtSweepZ(
   shape: Vec3,
   i0: number,
   i1: number,
+  seeds: readonly EdtAboveSeed[] = [],
 ): void {
   const nz = shape[0];
   const yx = shape[1] * shape[2];
-  for (let i = i0; i < i1; i++) {
-    const set = mask[i] !== 0;
-    dist[i] = set ? 0 : Infinity;
-    if (idx) idx[i] = set ? i : -1;
+  for (const s of seeds) {
+    s.above.fill(Infinity, i0, i1);
+    s.aboveIdx?.fill(-1, i0, i1);
   }
-  for (let z = 1; z < nz; z++) {
+  // Seeds at or below slice z: the first set voxel met at or above a seed's slice is its nearest above.
+  let active = 0;
+  const meet = (j: number, i: number, z: number): void => {
+    for (let k = 0; k < active; k++) {
+      const s = seeds[k];
+      if (s.above[i] === Infinity) {
+        s.above[i] = z - s.z;
+        if (s.aboveIdx) s.aboveIdx[i] = j;
+      }
+    }
+  };
+  for (let z = 0; z < nz; z++) {
+    while (active < seeds.length && seeds[active].z <= z) active++;
     const base = z * yx;
+    if (z === 0) {
+      for (let i = i0; i < i1; i++) {
+        const set = mask[i] !== 0;
+        dist[i] = set ? 0 : Infinity;
+        if (idx) idx[i] = set ? i : -1;
+        if (set && active > 0) meet(i, i, 0);
+      }
+      continue;
+    }
     for (let i = base + i0, e = base + i1; i < e; i++) {
       if (mask[i] !== 0) {
         dist[i] = 0;
         if (idx) idx[i] = i;
+        if (active > 0) meet(i, i - base, z);
       } else {
         dist[i] = dist[i - yx] + 1;
         if (idx) idx[i] = idx[i - yx];
@@ -153,7 +189,8 @@ export function edtSweepZ(
  * voxel above, from `mask`), then passes 2 (y) and 3 (x), turning the forward counts left by
  * {@link edtSweepZ} into final distances in mm, in place. Each range reads only its own slices of
  * `dist`/`idx` (and `mask` above it), so ranges may run concurrently on shared memory, each with
- * its own scratch.
+ * its own scratch. Where `z1` is below the top, `seed` (for slice `z1`, filled by
+ * {@link edtSweepZ}) saves scanning the mask above the range.
  * @internal
  */
 export function edtSlices(
@@ -165,12 +202,19 @@ export function edtSlices(
   z0: number,
   z1: number,
   scratch: EdtScratch,
+  seed?: EdtAboveSeed,
 ): void {
   const [, ny, nx] = shape;
   const [sz, sy, sx] = spacing;
   const yx = ny * nx;
   const { slice, sliceIdx, block, blockOut, blockArg, v, zb, above, aboveIdx } = scratch;
-  nearestAbove(mask, shape, z1, above, idx ? aboveIdx : null);
+  if (seed) {
+    if (seed.z !== z1) throw new Error(`edtSlices: seed for slice ${seed.z}, range ends at ${z1}`);
+    above.set(seed.above);
+    if (idx && seed.aboveIdx) aboveIdx.set(seed.aboveIdx);
+  } else {
+    nearestAbove(mask, shape, z1, above, idx ? aboveIdx : null);
+  }
   for (let z = z1 - 1; z >= z0; z--) {
     const base = z * yx;
     // Backward half of pass 1 (ties keep the voxel below, as the forward half found it), then
