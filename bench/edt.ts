@@ -78,9 +78,14 @@ const threads = availableParallelism();
 
 const serial = await bestOf(() => edt(mask, SHAPE, SPACING));
 const parallel = await bestOf(() => edtParallel(mask, SHAPE, SPACING));
+// The same into a reused output array (`out`), against scipy's `distances=`: no fresh pages to fault in.
+const out = new Float32Array(mask.length);
+const sharedOut = new Float32Array(new SharedArrayBuffer(4 * mask.length));
+const serialReuse = await bestOf(() => edt(mask, SHAPE, SPACING, { out }));
+const parallelReuse = await bestOf(() => edtParallel(mask, SHAPE, SPACING, { out: sharedOut }));
 
 const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-edt-'));
-let peer: { scipy: string; numpy: string; times_ms: number[]; best_ms: number };
+let peer: { scipy: string; numpy: string; times_ms: number[]; best_ms: number; reuse_times_ms: number[]; reuse_best_ms: number };
 let scipyDist: Float32Array;
 try {
   writeFileSync(join(dir, 'mask.raw'), mask);
@@ -105,9 +110,10 @@ try {
 
 // Agreement: parallel == serial bit for bit; serial vs scipy within float32 rounding.
 const a = serial.last.distance;
-const b = parallel.last.distance;
 let parallelMismatch = 0;
-for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) parallelMismatch++;
+for (const b of [parallel.last.distance, serialReuse.last.distance, parallelReuse.last.distance]) {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) parallelMismatch++;
+}
 let maxRel = 0;
 let exact = 0;
 for (let i = 0; i < a.length; i++) {
@@ -122,16 +128,19 @@ const rows = [
   ['meatus edt (serial)', serial.best, peer.best_ms / serial.best],
   [`meatus edtParallel (${threads} threads)`, parallel.best, peer.best_ms / parallel.best],
   [`scipy ${peer.scipy} distance_transform_edt`, peer.best_ms, 1],
+  ['meatus edt (serial), reused out', serialReuse.best, peer.reuse_best_ms / serialReuse.best],
+  [`meatus edtParallel (${threads} threads), reused out`, parallelReuse.best, peer.reuse_best_ms / parallelReuse.best],
+  ['scipy, reused distances=', peer.reuse_best_ms, 1],
 ] as const;
 console.log(
   `EDT ${SHAPE.join('×')} spacing (${SPACING.join(', ')}) mm, ${setCount} set voxels; ${cpu}, ${threads} threads`,
 );
-console.log('implementation'.padEnd(44) + 'best ms'.padStart(10) + 'speed-up vs scipy'.padStart(20));
+console.log('implementation'.padEnd(52) + 'best ms'.padStart(10) + 'speed-up vs scipy'.padStart(20));
 for (const [name, ms, ratio] of rows) {
-  console.log(name.padEnd(44) + ms.toFixed(1).padStart(10) + `${ratio.toFixed(2)}×`.padStart(20));
+  console.log(name.padEnd(52) + ms.toFixed(1).padStart(10) + `${ratio.toFixed(2)}×`.padStart(20));
 }
 console.log(
-  `agreement: parallel vs serial ${parallelMismatch} differing voxels; vs scipy ${exact}/${a.length} bit-equal, ` +
+  `agreement: parallel and reused-output runs vs serial ${parallelMismatch} differing voxels; vs scipy ${exact}/${a.length} bit-equal, ` +
     `max relative difference ${maxRel.toExponential(2)} → ${agree ? 'OK' : 'MISMATCH'}`,
 );
 
@@ -153,7 +162,21 @@ writeFileSync(
       scipyMs: peer.best_ms,
       speedupSerial: peer.best_ms / serial.best,
       speedupParallel: peer.best_ms / parallel.best,
-      times: { serial: serial.times, parallel: parallel.times, scipy: peer.times_ms },
+      reusedOutput: {
+        meatusSerialMs: serialReuse.best,
+        meatusParallelMs: parallelReuse.best,
+        scipyMs: peer.reuse_best_ms,
+        speedupSerial: peer.reuse_best_ms / serialReuse.best,
+        speedupParallel: peer.reuse_best_ms / parallelReuse.best,
+      },
+      times: {
+        serial: serial.times,
+        parallel: parallel.times,
+        scipy: peer.times_ms,
+        serialReuse: serialReuse.times,
+        parallelReuse: parallelReuse.times,
+        scipyReuse: peer.reuse_times_ms,
+      },
       peer: { scipy: peer.scipy, numpy: peer.numpy },
       agreement: { parallelMismatch, scipyBitEqual: exact, voxels: a.length, maxRelative: maxRel, ok: agree },
     },

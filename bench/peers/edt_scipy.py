@@ -2,7 +2,8 @@
 
 Usage: /usr/bin/python3 bench/peers/edt_scipy.py MASK.raw Z Y X SZ SY SX REPEATS OUT.raw
 MASK.raw is uint8, C order [z, y, x]. Writes the float32 distances of the last run to OUT.raw and
-prints one JSON line: {"scipy": version, "numpy": version, "times_ms": [...], "best_ms": ...}.
+prints one JSON line: {"scipy": version, "numpy": version, "times_ms": [...], "best_ms": ...,
+"reuse_times_ms": [...], "reuse_best_ms": ...} (reuse: into a preallocated `distances=` array).
 """
 import json
 import sys
@@ -24,4 +25,13 @@ for _ in range(int(repeats)):
     dist = ndimage.distance_transform_edt(inv, sampling=sampling)
     times.append((time.perf_counter() - t0) * 1000)
 dist.astype(np.float32).tofile(out)
-print(json.dumps({'scipy': scipy.__version__, 'numpy': np.__version__, 'times_ms': times, 'best_ms': min(times)}))
+# The same into a preallocated output (distances=), as meatus's `out` option.
+reused = np.empty(shape, dtype=np.float64)
+reuse_times = []
+for _ in range(int(repeats)):
+    t0 = time.perf_counter()
+    ndimage.distance_transform_edt(inv, sampling=sampling, distances=reused)
+    reuse_times.append((time.perf_counter() - t0) * 1000)
+assert np.array_equal(reused, dist)
+print(json.dumps({'scipy': scipy.__version__, 'numpy': np.__version__, 'times_ms': times, 'best_ms': min(times),
+                  'reuse_times_ms': reuse_times, 'reuse_best_ms': min(reuse_times)}))

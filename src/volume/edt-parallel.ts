@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { startModuleWorker } from '../util/worker.js';
 import type { Worker } from 'node:worker_threads';
-import type { EdtAboveSeed, EdtOptions, EdtResult } from './edt.js';
+import { edtOutputs, type EdtAboveSeed, type EdtOptions, type EdtResult } from './edt.js';
 import type { EdtJob } from './edt-worker.js';
 import { checkMask, checkSpacing } from './mask-args.js';
 import type { Vec3 } from './volume.js';
@@ -27,6 +27,8 @@ interface PoolWorker {
 }
 
 const pool: PoolWorker[] = [];
+/** Shared copy of the last non-shared mask, reused by the next call when large enough. */
+let maskCopy: Uint8Array | null = null;
 let nextId = 1;
 let inFlight = 0;
 
@@ -91,13 +93,14 @@ function ranges(n: number, parts: number): [number, number][] {
  * The result equals `edt(mask, shape, spacing, opts)` bit for bit, indices included.
  *
  * The returned arrays are backed by `SharedArrayBuffer`s (posting them to a worker shares rather
- * than copies them). A mask not already in shared memory is copied into it once.
+ * than copies them); `opts.out`/`opts.outIndices` must be too. A mask not already in shared memory
+ * is copied into a shared buffer that is kept for the next call.
  *
  * @param mask - Binary mask, x fastest; any non-zero is "set".
  * @param shape - `[z, y, x]` voxel counts.
  * @param spacing - `[sz, sy, sx]` voxel size in mm.
- * @throws Error (as a rejected promise) on a bad mask length, shape, spacing or `opts.threads`,
- *   or if a worker fails.
+ * @throws Error (as a rejected promise) on a bad mask length, shape, spacing, `opts.threads` or
+ *   output array (wrong type or length, not shared memory), or if a worker fails.
  * @example
  * const { distance } = await edtParallel(mask, [80, 384, 384], [1.5, 0.41, 0.41]);
  */
@@ -116,13 +119,19 @@ export async function edtParallel(
   while (pool.length < threads) pool.push(spawn());
   const workers = pool.slice(0, threads);
 
+  for (const [name, a] of [['out', opts.out], ['outIndices', opts.outIndices]] as const) {
+    if (a && !(a.buffer instanceof SharedArrayBuffer)) {
+      throw new Error(`edtParallel: opts.${name} must be backed by a SharedArrayBuffer (the workers write it)`);
+    }
+  }
+  const { distance: dist, indices: idx } = edtOutputs('edtParallel', n, opts, (bytes) => new SharedArrayBuffer(bytes));
   let sharedMask = mask;
   if (!(mask.buffer instanceof SharedArrayBuffer)) {
-    sharedMask = new Uint8Array(new SharedArrayBuffer(n));
+    // The copy lives in a buffer kept between calls (only ever read by the workers).
+    if (!maskCopy || maskCopy.length < n || inFlight > 0) maskCopy = new Uint8Array(new SharedArrayBuffer(n));
+    sharedMask = maskCopy.subarray(0, n);
     sharedMask.set(mask);
   }
-  const dist = new Float32Array(new SharedArrayBuffer(n * 4));
-  const idx = opts.returnIndices ? new Int32Array(new SharedArrayBuffer(n * 4)) : null;
   const base = { mask: sharedMask, dist, idx, shape: [...shape] as Vec3, spacing: [...spacing] as Vec3 };
 
   if (inFlight++ === 0) for (const w of pool) w.worker.ref();

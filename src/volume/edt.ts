@@ -23,6 +23,40 @@ import { checkMask, checkSpacing } from './mask-args.js';
 export interface EdtOptions {
   /** Also return, for every voxel, the flat index of its nearest set voxel (default false). */
   returnIndices?: boolean;
+  /**
+   * Write the distances into this array (one element per voxel; its old contents are ignored) and
+   * return it, instead of allocating one — like scipy's `distances=`. Reusing one output across
+   * calls saves the first-touch cost of fresh memory (~40 ms for 12 M voxels here).
+   */
+  out?: Float32Array;
+  /** With `returnIndices`: write the indices into this array (one element per voxel) and return it. */
+  outIndices?: Int32Array;
+}
+
+/**
+ * The output arrays of an EDT: `opts.out`/`opts.outIndices` when given (checked), else fresh ones
+ * from `alloc`.
+ * @internal Shared with the parallel driver.
+ */
+export function edtOutputs(
+  fn: string,
+  n: number,
+  opts: EdtOptions,
+  alloc: (bytes: number) => ArrayBufferLike,
+): { distance: Float32Array; indices: Int32Array | null } {
+  const check = (a: unknown, name: string, type: typeof Float32Array | typeof Int32Array) => {
+    if (a === undefined) return;
+    if (!(a instanceof type) || a.length !== n) {
+      const got = ArrayBuffer.isView(a) ? `${a.constructor.name}(${(a as Float32Array).length})` : typeof a;
+      throw new Error(`${fn}: opts.${name} must be ${type.name} with ${n} elements (one per voxel), got ${got}`);
+    }
+  };
+  check(opts.out, 'out', Float32Array);
+  check(opts.outIndices, 'outIndices', Int32Array);
+  if (opts.outIndices && !opts.returnIndices) throw new Error(`${fn}: opts.outIndices needs opts.returnIndices`);
+  const distance = opts.out ?? new Float32Array(alloc(4 * n));
+  const indices = opts.returnIndices ? (opts.outIndices ?? new Int32Array(alloc(4 * n))) : null;
+  return { distance, indices };
 }
 
 /** Result of {@link edt}. */
@@ -46,15 +80,16 @@ export interface EdtResult {
  * @param shape - `[z, y, x]` voxel counts.
  * @param spacing - `[sz, sy, sx]` voxel size in mm.
  * @throws Error if `shape` is not three positive integers, `mask.length` is not their product,
- *   or `spacing` is not three finite numbers > 0.
+ *   `spacing` is not three finite numbers > 0, or `opts.out`/`opts.outIndices` is not a
+ *   Float32Array/Int32Array of one element per voxel.
  * @example
  * const { distance } = edt(mask, [80, 384, 384], [1.5, 0.41, 0.41]);
+ * edt(mask2, [80, 384, 384], [1.5, 0.41, 0.41], { out: distance }); // reuses the array
  */
 export function edt(mask: Uint8Array, shape: Vec3, spacing: Vec3, opts: EdtOptions = {}): EdtResult {
   const n = checkMask('edt', mask, shape);
   checkSpacing('edt', spacing);
-  const distance = new Float32Array(n);
-  const indices = opts.returnIndices ? new Int32Array(n) : null;
+  const { distance, indices } = edtOutputs('edt', n, opts, (bytes) => new ArrayBuffer(bytes));
   edtSweepZ(mask, distance, indices, shape, 0, shape[1] * shape[2]);
   edtSlices(mask, distance, indices, shape, spacing, 0, shape[0], createEdtScratch(shape, indices !== null));
   return indices ? { distance, indices } : { distance };

@@ -158,3 +158,60 @@ test('edtParallel rejects bad arguments', async () => {
   await assert.rejects(edtParallel(new Uint8Array(2), [1, 1, 2], [1, -1, 1]), /edtParallel: spacing/);
   await assert.rejects(edtParallel(new Uint8Array(2), [1, 1, 2], [1, 1, 1], { threads: 0 }), /opts.threads/);
 });
+
+test('edt and edtParallel write into given output arrays (out, outIndices) with the same result', async () => {
+  const shape: Vec3 = [7, 11, 13];
+  const spacing: Vec3 = [1.5, 0.41, 0.7];
+  const mask = randomMask(shape, 0.01, 5);
+  const ref = edt(mask, shape, spacing, { returnIndices: true });
+  const out = new Float32Array(mask.length).fill(-7); // stale contents are overwritten
+  const outIndices = new Int32Array(mask.length).fill(99);
+  const r = edt(mask, shape, spacing, { returnIndices: true, out, outIndices });
+  assert.equal(r.distance, out);
+  assert.equal(r.indices, outIndices);
+  assert.deepEqual(Array.from(out), Array.from(ref.distance));
+  assert.deepEqual(Array.from(outIndices), Array.from(ref.indices!));
+  const sOut = new Float32Array(new SharedArrayBuffer(4 * mask.length)).fill(-7);
+  const sIdx = new Int32Array(new SharedArrayBuffer(4 * mask.length));
+  for (let k = 0; k < 2; k++) {
+    // twice: the second call reuses the driver's shared copy of the mask
+    const p = await edtParallel(mask, shape, spacing, {
+      returnIndices: true,
+      out: sOut,
+      outIndices: sIdx,
+      threads: 2,
+    });
+    assert.equal(p.distance, sOut);
+    assert.deepEqual(Array.from(sOut), Array.from(ref.distance));
+    assert.deepEqual(Array.from(sIdx), Array.from(ref.indices!));
+  }
+  // a smaller mask after a larger one reuses the copy's prefix
+  const small = randomMask([3, 4, 5], 0.1, 2);
+  const ps = await edtParallel(small, [3, 4, 5], spacing);
+  assert.deepEqual(Array.from(ps.distance), Array.from(edt(small, [3, 4, 5], spacing).distance));
+});
+
+test('edt output arrays are checked', async () => {
+  const m = new Uint8Array(24);
+  const s: Vec3 = [2, 3, 4];
+  assert.throws(
+    () => edt(m, s, [1, 1, 1], { out: new Float32Array(23) }),
+    /edt: opts.out must be Float32Array with 24 elements \(one per voxel\), got Float32Array\(23\)/,
+  );
+  assert.throws(
+    () => edt(m, s, [1, 1, 1], { out: new Float64Array(24) as unknown as Float32Array }),
+    /got Float64Array\(24\)/,
+  );
+  assert.throws(
+    () => edt(m, s, [1, 1, 1], { returnIndices: true, outIndices: new Int32Array(2) }),
+    /opts.outIndices must be Int32Array with 24/,
+  );
+  assert.throws(
+    () => edt(m, s, [1, 1, 1], { outIndices: new Int32Array(24) }),
+    /opts.outIndices needs opts.returnIndices/,
+  );
+  await assert.rejects(
+    edtParallel(m, s, [1, 1, 1], { out: new Float32Array(24) }),
+    /edtParallel: opts.out must be backed by a SharedArrayBuffer/,
+  );
+});
