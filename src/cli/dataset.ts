@@ -5,6 +5,8 @@
  *   validates the folder (see `src/data/check.ts`); exit code 1 when problems are found.
  * - `meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern RE]`:
  *   a patient-level train/validation/test split of the training cases (see `src/data/split.ts`).
+ * - `meatus dataset convert DIR --out NEW [--map 1=2,2=1,3=0]`: the labelled cases of DIR (nnU-Net
+ *   raw or crossMoDA) as a new nnU-Net raw dataset with meatus's label values (see `src/data/convert.ts`).
  */
 
 import { parseArgs } from 'node:util';
@@ -12,20 +14,27 @@ import { checkDataset } from '../data/check.js';
 import { readCrossmodaDataset } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { splitPatients, writeSplit } from '../data/split.js';
+import { convertDataset, parseLabelMap } from '../data/convert.js';
+import { listTrainingCases } from '../train/fingerprint.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One-line description for `meatus --help`. */
-export const summary = 'check a dataset folder or split it by patient';
+export const summary = 'check a dataset folder, split it by patient, or convert its labels';
 
 const USAGE = `usage:
   meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]
   meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX]
+  meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,...]
 
 check: reports geometry mismatches, unexpected label values, missing or unreadable files;
        exit code 1 when there are problems. Never modifies the dataset.
 split: all timepoints of a patient go to the same set; patient/timepoint are read from case
-       names with REGEX (named groups 'patient' and 'timepoint'; default <patient>_t<digits>).`;
+       names with REGEX (named groups 'patient' and 'timepoint'; default <patient>_t<digits>).
+convert: writes the labelled cases of DIR (nnU-Net raw or crossMoDA) to NEW_DIR as an nnU-Net raw
+       dataset with meatus's labels (0 background, 1 extrameatal, 2 intrameatal), mapping label
+       values with --map: e.g. --map 1=2,2=1,3=0 for data coded 1 = intrameatal, 2 = extrameatal,
+       3 = cochlea. A value left outside 0–2 is an error naming the file. DIR is not modified.`;
 
 async function check(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -82,6 +91,23 @@ async function split(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function convert(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, map: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || values.out === undefined) throw new Error('convert: expected one folder and --out NEW_DIR');
+  const labelMap = values.map === undefined ? undefined : parseLabelMap(values.map);
+  const cases = await listTrainingCases(positionals[0]);
+  const n = await convertDataset(cases, values.out, {
+    labelMap,
+    onCase: (done, total, id) => process.stderr.write(`\r  ${done}/${total} ${id}\x1b[K${done === total ? '\n' : ''}`),
+  });
+  console.log(`wrote ${n} labelled cases to ${values.out} (nnU-Net raw layout, labels 0/1/2)${labelMap ? ` with the map ${values.map}` : ''}`);
+  return 0;
+}
+
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -91,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (sub === 'check') return check(rest);
   if (sub === 'split') return split(rest);
+  if (sub === 'convert') return convert(rest);
   console.error(`meatus dataset: unknown subcommand '${sub}'\n\n${USAGE}`);
   return 2;
 }

@@ -13,7 +13,8 @@
  * i.e. `crossmoda[YYYY][_<site>]_<number>_<hrT2|ceT1|Label>`. The case id is everything before
  * the last `_`. A case is usable for our task when it has an `hrT2` image; its `Label`, when
  * present, is read with our label values (0 background, 1 extrameatal, 2 intrameatal — the
- * convention of shared/DESIGN.md); `meatus dataset check` reports any other value it finds.
+ * convention of shared/DESIGN.md); `meatus dataset check` reports any other value it finds, and
+ * `meatus dataset convert --map` (`convert.ts`) relabels a copy coded otherwise.
  * Every crossMoDA case is its own patient (the names carry no timepoint).
  */
 

@@ -1,0 +1,114 @@
+// Converting a dataset with another label coding (here crossMoDA-style: 1 = intrameatal,
+// 2 = extrameatal, 3 = cochlea) into meatus's nnU-Net raw layout and labels.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertDataset, parseLabelMap, relabel } from '../../src/data/convert.js';
+import { checkDataset } from '../../src/data/check.js';
+import { readNnunetDataset } from '../../src/data/nnunet.js';
+import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
+import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
+import { run as datasetCli } from '../../src/cli/dataset.js';
+
+const shape: Vec3 = [2, 3, 4];
+const spacing: Vec3 = [1.5, 0.5, 0.5];
+const vol = <T extends Volume['data']>(data: T): Volume<T> => ({
+  data,
+  shape,
+  spacing,
+  affine: diagonalAffine(spacing),
+});
+/** Other coding: voxels 0–3 intrameatal (1), 4–9 extrameatal (2), 10–11 cochlea (3). */
+const otherLabels = () =>
+  vol(Uint8Array.from({ length: 24 }, (_, i) => (i < 4 ? 1 : i < 10 ? 2 : i < 12 ? 3 : 0)));
+const t2 = () => vol(Int16Array.from({ length: 24 }, (_, i) => 100 + i));
+
+async function crossmodaFolder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'meatus-convert-'));
+  await writeNifti(join(dir, 'crossmoda2023_etz_1_hrT2.nii.gz'), t2(), { datatype: 'int16' });
+  await writeNifti(join(dir, 'crossmoda2023_etz_1_Label.nii.gz'), otherLabels(), { datatype: 'uint8' });
+  await writeNifti(join(dir, 'crossmoda2023_etz_2_hrT2.nii.gz'), t2(), { datatype: 'int16' }); // unlabelled: skipped
+  return dir;
+}
+
+test('parseLabelMap reads FROM=TO lists and rejects what it cannot use', () => {
+  assert.deepEqual(
+    [...parseLabelMap('1=2, 2=1,3=0')],
+    [
+      [1, 2],
+      [2, 1],
+      [3, 0],
+    ],
+  );
+  assert.throws(() => parseLabelMap('1:2'), /'1:2' is not FROM=TO/);
+  assert.throws(
+    () => parseLabelMap('1=3'),
+    /maps to 3; meatus labels are 0 \(background\), 1 \(extrameatal\), 2 \(intrameatal\)/,
+  );
+  assert.throws(() => parseLabelMap('1=2,1=0'), /label 1 is mapped twice/);
+  assert.throws(() => parseLabelMap('-1=0'), /not FROM=TO/);
+});
+
+test('relabel swaps IM/EM, drops the cochlea, and names the file for an unmapped value', () => {
+  const r = relabel(otherLabels(), parseLabelMap('1=2,2=1,3=0'), 'L.nii.gz');
+  assert.deepEqual(Array.from(r.data.slice(0, 13)), [2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+  assert.throws(
+    () => relabel(otherLabels(), new Map(), 'L.nii.gz'),
+    /L.nii.gz: label value 3 at voxel 10 is not mapped; expected 0, 1 or 2/,
+  );
+  assert.throws(
+    () => relabel(vol(new Float32Array(24).fill(1.5)), new Map(), 'F.nii'),
+    /F.nii: label value 1.5 at voxel 0 is not mapped/,
+  );
+});
+
+test('meatus dataset convert: crossMoDA-coded labels → an nnU-Net raw dataset that passes dataset check', async () => {
+  const src = await crossmodaFolder();
+  const out = join(src, 'converted');
+  try {
+    assert.equal(await datasetCli(['convert', src, '--out', out, '--map', '1=2,2=1,3=0']), 0);
+    const ds = await readNnunetDataset(out);
+    assert.deepEqual(
+      ds.training.map((c) => c.id),
+      ['crossmoda2023_etz_1'],
+    );
+    const lab = await readNifti(ds.training[0].label!);
+    assert.deepEqual(Array.from(lab.data.slice(0, 13)), [2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+    const img = await readNifti(ds.training[0].images[0]!);
+    assert.ok(img.data instanceof Int16Array, 'the image keeps its datatype');
+    assert.deepEqual(Array.from(img.data), Array.from(t2().data));
+    assert.deepEqual(img.spacing, spacing);
+    assert.equal((await checkDataset(out)).problems.length, 0);
+    // the destination must be new
+    await assert.rejects(convertDataset([], out), /no labelled case/);
+    await assert.rejects(
+      datasetCli(['convert', src, '--out', out, '--map', '1=2,2=1,3=0']),
+      /already exists/,
+    );
+  } finally {
+    await rm(src, { recursive: true, force: true });
+  }
+});
+
+test('meatus dataset convert without a map for label 3 fails and leaves nothing behind', async () => {
+  const src = await crossmodaFolder();
+  const out = join(src, 'converted');
+  try {
+    await assert.rejects(
+      datasetCli(['convert', src, '--out', out]),
+      /crossmoda2023_etz_1_Label.nii.gz: label value 3 at voxel 10 is not mapped/,
+    );
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(
+      (await readdir(src)).filter((f) => f.startsWith('.')),
+      [],
+      'no temporary folder left',
+    );
+    await assert.rejects(datasetCli(['convert', src]), /expected one folder and --out NEW_DIR/);
+  } finally {
+    await rm(src, { recursive: true, force: true });
+  }
+});
