@@ -2,8 +2,10 @@
 # A small-budget stage-1 (whole tumour) model trained on the CPU, from nothing to validated model:
 # 48 phantom scans of 30 patients (the default model's data), a CPU-sized plan (1.5 × 1 × 1 mm,
 # features 8 → 64, a 90 MB budget: patch 20 × 40 × 40, batch 2), nnU-Net's recipe for EPOCHS × 25
-# iterations, then # the final validation (every validation case predicted whole; Dice in <work>/stage1/validation/).
-# On 2 cores (AMD EPYC) training takes about 14 minutes; see BENCHMARKS.md ("Training on 2 CPU cores").
+# iterations, then the final validation (every validation case predicted whole; Dice in
+# <work>/stage1/validation/).
+# On 2 cores (AMD EPYC) training takes about 14 minutes; see BENCHMARKS.md ("Training a stage-1
+# model on 2 CPU cores").
 #
 #   bash scripts/cpu-stage1.sh [WORK_DIR]        (default .meatus-cache/cpu-stage1; EPOCHS=140)
 set -euo pipefail
