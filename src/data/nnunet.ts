@@ -2,7 +2,7 @@
  * The nnU-Net v2 "raw" dataset layout, read and written:
  *
  * ```
- * DatasetXXX_Name/
+ * Dataset001_Name/
  *   dataset.json      { channel_names: {"0": "T2"}, labels: {background: 0, extrameatal: 1, intrameatal: 2},
  *                       numTraining: N, file_ending: ".nii.gz", ... }
  *   imagesTr/<case>_0000.nii.gz   one file per channel, 4-digit channel suffix

@@ -88,20 +88,20 @@ async function predictOne(spec: PredictionSpec, model: Model, c: TrainingCase, c
  * @throws Error naming the checkpoint or file that is missing or unreadable.
  */
 export async function predictStep(cfg: ExperimentConfig, spec: PredictionSpec, tests: TrainingCase[], say: Say): Promise<{ written: number; skipped: number }> {
-  const todo = tests.filter((c) => !existsSync(join(spec.dir, `${c.id}.nii.gz`)));
-  if (todo.length === 0) {
+  const missing = tests.filter((c) => !existsSync(join(spec.dir, `${c.id}.nii.gz`)));
+  if (missing.length === 0) {
     say(`predict ${spec.id} (seed ${spec.seed}): ${tests.length} cases exist, skipped`);
     return { written: 0, skipped: tests.length };
   }
   const model = await loadModel(join(spec.source.run.dir, 'checkpoint_best.safetensors'), cfg.training.device);
   try {
-    say(`predict ${spec.id} (seed ${spec.seed}): ${todo.length} of ${tests.length} test cases → ${spec.dir}`);
-    for (const c of todo) {
+    say(`predict ${spec.id} (seed ${spec.seed}): ${missing.length} of ${tests.length} test cases → ${spec.dir}`);
+    for (const c of missing) {
       const { t2, label } = await predictOne(spec, model, c, cfg);
       await writeNifti(join(spec.dir, `${c.id}.nii.gz`), volumeLike(t2, label), { datatype: 'uint8' });
     }
   } finally {
     model.dispose();
   }
-  return { written: todo.length, skipped: tests.length - todo.length };
+  return { written: missing.length, skipped: tests.length - missing.length };
 }

@@ -109,12 +109,12 @@ export async function prepareStage1PredictionData(cfg: ExperimentConfig, stage1:
     if (!existsSync(join(dir, name))) await symlink(join(shared, name), join(dir, name));
   };
   await link('plan.json');
-  const todo = ids.filter((id) => !existsSync(join(dir, `${id}.wtpred.u8`)));
-  if (todo.length > 0) {
-    say(`stage-1 predictions of ${todo.length} train/validation cases (seed ${stage1.seed}) → ${dir}`);
+  const missing = ids.filter((id) => !existsSync(join(dir, `${id}.wtpred.u8`)));
+  if (missing.length > 0) {
+    say(`stage-1 predictions of ${missing.length} train/validation cases (seed ${stage1.seed}) → ${dir}`);
     const model = await loadModel(join(stage1.dir, 'checkpoint_best.safetensors'), cfg.training.device);
     try {
-      for (const id of todo) {
+      for (const id of missing) {
         const c = await readPreprocessedCase(shared, id);
         const probs = predictPreprocessed(model, c.image, c.channels, c.shape);
         const wt = largestComponent(tumourMask(probs, c.label.length), c.shape, 6);
