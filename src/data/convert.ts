@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readNifti } from '../volume/nifti-file.js';
-import type { NiftiWriteDatatype } from '../volume/nifti.js';
-import type { Volume, VoxelArray } from '../volume/volume.js';
+import { defaultDatatype } from '../volume/nifti.js';
+import type { Volume } from '../volume/volume.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from './nnunet.js';
 
 /** A labelled case to convert: one image file per channel and a label file. */
@@ -54,18 +54,6 @@ export function parseLabelMap(text: string): Map<number, number> {
     map.set(from, to);
   }
   return map;
-}
-
-/** The NIfTI datatype that stores this array without loss (float32 for anything unusual). */
-function datatypeOf(data: VoxelArray): NiftiWriteDatatype {
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof Uint32Array) return 'uint32';
-  if (data instanceof Float64Array) return 'float64';
-  return 'float32';
 }
 
 /**
@@ -119,7 +107,7 @@ export async function convertDataset(
         );
       }
       const labels = relabel(label, map, c.label);
-      await writeNnunetCase(tmp, c.id, images, labels, { imageDatatype: datatypeOf(images[0].data) });
+      await writeNnunetCase(tmp, c.id, images, labels, { imageDatatype: defaultDatatype(images[0].data) });
       opts.onCase?.(++done, cases.length, c.id);
     }
     await writeDatasetJson(

@@ -12,7 +12,7 @@ import { resampleLabelsToShape } from '../volume/resample.js';
 import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
 import type { CaseProperties } from '../train/preprocess.js';
 import type { Model } from './model.js';
-import { predictCase, type PredictOptions } from './predict.js';
+import { argmax, predictCase, type PredictOptions } from './predict.js';
 
 /** The models of a pipeline. */
 export type Models = { stage1: Model; stage2: Model } | { baseline: Model };
@@ -48,18 +48,6 @@ function checkModels(models: Models): void {
   }
   if (models.stage1.task !== 'wholeTumour') throw new Error(`segment: the stage-1 model ${models.stage1.path} was trained for '${models.stage1.task}', expected 'wholeTumour'`);
   if (models.stage2.task !== 'split') throw new Error(`segment: the stage-2 model ${models.stage2.path} was trained for '${models.stage2.task}', expected 'split'`);
-}
-
-/** Argmax over the channels of probabilities `[K, n]`. */
-function argmax(p: Float32Array, n: number): Uint8Array {
-  const k = p.length / n;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[c * n + i] > p[best * n + i]) best = c;
-    out[i] = best;
-  }
-  return out;
 }
 
 /** The WT mask on the preprocessed grid of `p` (crop, then nearest resampling), as float32. */

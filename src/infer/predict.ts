@@ -23,6 +23,21 @@ export interface PredictOptions {
 }
 
 /**
+ * The class of highest probability at each voxel of probabilities `[K, n]` (channel-major,
+ * `n` voxels per channel); ties go to the lower class.
+ */
+export function argmax(p: Float32Array, n: number): Uint8Array {
+  const k = p.length / n;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[c * n + i] > p[best * n + i]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
  * Class probabilities `[K, z, y, x]` over a preprocessed image `[C, z, y, x]` (float32, CPU).
  * @throws Error if `channels` differs from the model's input channels.
  */

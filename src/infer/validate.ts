@@ -11,7 +11,7 @@ import { readPreprocessedCase } from '../train/preprocess.js';
 import type { Task } from '../train/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Model } from './model.js';
-import { predictPreprocessed, type PredictOptions } from './predict.js';
+import { argmax, predictPreprocessed, type PredictOptions } from './predict.js';
 
 /** Relative difference between a case's spacing and the plan's beyond which they are different grids. */
 const SPACING_TOLERANCE = 0.15;
@@ -98,13 +98,7 @@ export async function validateModel(
       for (let i = 0; i < n; i++) input[n + i] = wt[i] > 0 ? 1 : 0;
     }
     const probs = predictPreprocessed(model, input, model.task === 'split' ? 2 : 1, c.shape, o);
-    const k = names.length + 1;
-    const pred = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (probs[j * n + i] > probs[best * n + i]) best = j;
-      pred[i] = best;
-    }
+    const pred = argmax(probs, n);
     const scores: Record<string, number> = {};
     names.forEach((name, j) => {
       const cls = j + 1;

@@ -287,7 +287,11 @@ export function decodeNifti(bytes: Uint8Array, name = '<buffer>', opts: DecodeNi
   return image;
 }
 
-function defaultDatatype(data: VoxelArray): NiftiWriteDatatype {
+/**
+ * The NIfTI datatype that stores `data`'s typed array as it is (Float32Array → float32, …).
+ * @throws Error if `data` is not one of the typed arrays NIfTI stores.
+ */
+export function defaultDatatype(data: VoxelArray): NiftiWriteDatatype {
   for (const [dt, ctor] of Object.entries(ARRAYS)) if (data instanceof ctor) return dt as NiftiWriteDatatype;
   throw new Error(`encodeNifti: data is a ${Object.prototype.toString.call(data)}, expected a typed array`);
 }
