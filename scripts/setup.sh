@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up, run by `npm run demo` and `npm test`: the toolchain and libtorch (Debian's
 # libtorch-dev when no libtorch is found), npm dependencies (`npm ci` when package-lock.json changed),
-# and the native addon (incremental CMake build). TypeScript runs from src/ through tsx.
+# the WebAssembly kernels (when their source changed) and the native addon (incremental CMake
+# build). TypeScript runs from src/ through tsx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +29,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+node scripts/build-wasm.mjs
 bash scripts/build-native.sh
 

@@ -1,7 +1,8 @@
 /**
- * Multi-threaded exact EDT for Node: the two phases of `edt.ts` (the forward z sweep, split by
- * in-slice position; then the per-slice work, split into contiguous slice ranges), each run by a
- * small pool of worker threads over `SharedArrayBuffer`s. Same result as {@link edt}, bit for bit.
+ * Multi-threaded exact EDT for Node: the two phases of `edt.ts` (the z sweeps, split by in-slice
+ * position; then the per-slice work, split into contiguous slice ranges), each run by a small pool
+ * of worker threads, each with its own WebAssembly kernel, over `SharedArrayBuffer`s. Same result
+ * as {@link edt}, bit for bit.
  * Node only (`node:worker_threads`); in a browser use {@link edt}.
  *
  * The pool is created on first use and reused across calls; its workers are unref'd while idle,
@@ -10,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { startModuleWorker } from '../util/worker.js';
 import type { Worker } from 'node:worker_threads';
-import { edtOutputs, type EdtAboveSeed, type EdtOptions, type EdtResult } from './edt.js';
+import { edtOutputs, type EdtOptions, type EdtResult } from './edt.js';
 import type { EdtJob } from './edt-worker.js';
 import { checkMask, checkSpacing } from './mask-args.js';
 import type { Vec3 } from './volume.js';
@@ -136,20 +137,10 @@ export async function edtParallel(
 
   if (inFlight++ === 0) for (const w of pool) w.worker.ref();
   try {
-    const yx = shape[1] * shape[2];
-    const yxParts = ranges(shape[0], workers.length);
-    // Each slice range but the top one starts from the nearest set voxels above it, which the z
-    // sweep records on its way up (no worker rescans the mask above its range).
-    const seeds: EdtAboveSeed[] = yxParts.slice(0, -1).map(([, to]) => ({
-      z: to,
-      above: new Float32Array(new SharedArrayBuffer(yx * 4)),
-      aboveIdx: idx ? new Int32Array(new SharedArrayBuffer(yx * 4)) : null,
-    }));
-    const zParts = ranges(yx, workers.length);
-    await Promise.all(zParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'z', from, to, seeds })));
-    await Promise.all(
-      yxParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'yx', from, to, seed: seeds[i] ?? null })),
-    );
+    const zParts = ranges(shape[1] * shape[2], workers.length);
+    await Promise.all(zParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'z', from, to })));
+    const sliceParts = ranges(shape[0], workers.length);
+    await Promise.all(sliceParts.map(([from, to], i) => run(workers[i], { ...base, pass: 'yx', from, to })));
   } finally {
     if (--inFlight === 0) for (const w of pool) w.worker.unref();
   }

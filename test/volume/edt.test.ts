@@ -112,6 +112,28 @@ test('edt equals brute force on a random anisotropic volume', () => {
   }
 });
 
+test('edt equals brute force where the z sweep takes several column blocks and SIMD leaves tails', () => {
+  // 600 slices: a kernel block holds 2 MiB, i.e. 688 z columns (384 with indices) of the 31×37 =
+  // 1147, so the z sweep runs in 2 (3) blocks, the last one partial; 1147 is not a multiple of the
+  // 4 SIMD lanes. A slice of 1147 voxels after the larger slices of other tests reuses the kernel.
+  const shape: Vec3 = [600, 31, 37];
+  const spacing: Vec3 = [0.9, 1.3, 0.6];
+  const mask = new Uint8Array(shape[0] * shape[1] * shape[2]);
+  // In-slice positions at block ends (687 | 688, 383 | 384) and in the SIMD tail (1145, 1146).
+  const at = (z: number, p: number) => z * 1147 + p;
+  const set = [5, at(12, 687), at(160, 688), at(300, 383), at(301, 384), at(100, 1145), at(450, 1146), 600_000];
+  for (const j of set) mask[j] = 1;
+  const { distance, indices } = edt(mask, shape, spacing, { returnIndices: true });
+  const plain = edt(mask, shape, spacing).distance;
+  for (let i = 0; i < mask.length; i++) {
+    let best = Infinity;
+    for (const j of set) best = Math.min(best, dist64(i, j, shape, spacing));
+    assert.equal(distance[i], Math.fround(best), `voxel ${i}`);
+    assert.equal(plain[i], distance[i], `voxel ${i} without indices`);
+  }
+  assertIndices(mask, shape, spacing, distance, indices!);
+});
+
 test('edt rejects bad arguments with clear errors', () => {
   const m = new Uint8Array(24);
   assert.throws(() => edt(m, [2, 3, 5], [1, 1, 1]), /edt: mask has 24 voxels, expected 30/);
