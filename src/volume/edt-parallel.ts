@@ -101,7 +101,8 @@ function ranges(n: number, parts: number): [number, number][] {
  * @param shape - `[z, y, x]` voxel counts.
  * @param spacing - `[sz, sy, sx]` voxel size in mm.
  * @throws Error (as a rejected promise) on a bad mask length, shape, spacing, `opts.threads` or
- *   output array (wrong type or length, not shared memory), or if a worker fails.
+ *   output array (wrong type or length, not shared memory), indices asked of more than 2³¹ − 1
+ *   voxels, or if a worker fails.
  * @example
  * const { distance } = await edtParallel(mask, [80, 384, 384], [1.5, 0.41, 0.41]);
  */

@@ -34,6 +34,9 @@ export interface EdtOptions {
   outIndices?: Int32Array;
 }
 
+/** Largest flat index an Int32Array holds. */
+const INT32_MAX = 2 ** 31 - 1;
+
 /**
  * The output arrays of an EDT: `opts.out`/`opts.outIndices` when given (checked), else fresh ones
  * from `alloc`.
@@ -55,6 +58,9 @@ export function edtOutputs(
   check(opts.out, 'out', Float32Array);
   check(opts.outIndices, 'outIndices', Int32Array);
   if (opts.outIndices && !opts.returnIndices) throw new Error(`${fn}: opts.outIndices needs opts.returnIndices`);
+  if (opts.returnIndices && n > INT32_MAX) {
+    throw new Error(`${fn}: indices are int32; a volume of ${n} voxels (more than ${INT32_MAX}) cannot have them`);
+  }
   const distance = opts.out ?? new Float32Array(alloc(4 * n));
   const indices = opts.returnIndices ? (opts.outIndices ?? new Int32Array(alloc(4 * n))) : null;
   return { distance, indices };
@@ -81,8 +87,9 @@ export interface EdtResult {
  * @param shape - `[z, y, x]` voxel counts.
  * @param spacing - `[sz, sy, sx]` voxel size in mm.
  * @throws Error if `shape` is not three positive integers, `mask.length` is not their product,
- *   `spacing` is not three finite numbers > 0, or `opts.out`/`opts.outIndices` is not a
- *   Float32Array/Int32Array of one element per voxel.
+ *   `spacing` is not three finite numbers > 0, `opts.out`/`opts.outIndices` is not a
+ *   Float32Array/Int32Array of one element per voxel, or indices are asked of a volume of more
+ *   than 2³¹ − 1 voxels.
  * @example
  * const { distance } = edt(mask, [80, 384, 384], [1.5, 0.41, 0.41]);
  * edt(mask2, [80, 384, 384], [1.5, 0.41, 0.41], { out: distance }); // reuses the array

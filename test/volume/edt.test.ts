@@ -232,6 +232,12 @@ test('edt output arrays are checked', async () => {
     () => edt(m, s, [1, 1, 1], { outIndices: new Int32Array(24) }),
     /opts.outIndices needs opts.returnIndices/,
   );
+  // 2^31 voxels: flat indices would not fit int32 (checked before anything is allocated)
+  const huge = { length: 2 ** 31 } as unknown as Uint8Array;
+  assert.throws(
+    () => edt(huge, [2, 2 ** 15, 2 ** 15], [1, 1, 1], { returnIndices: true }),
+    /edt: indices are int32; a volume of 2147483648 voxels \(more than 2147483647\) cannot have them/,
+  );
   await assert.rejects(
     edtParallel(m, s, [1, 1, 1], { out: new Float32Array(24) }),
     /edtParallel: opts.out must be backed by a SharedArrayBuffer/,
