@@ -10,16 +10,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const KERNELS = [{ source: 'wasm/edt-kernel.ts', out: 'src/volume/edt-kernel.generated.ts', name: 'EDT_KERNEL_WASM' }];
+const KERNELS = [
+  { source: 'wasm/edt-kernel.ts', out: 'src/volume/edt-kernel.generated.ts', name: 'EDT_KERNEL_WASM' },
+];
 const OPTIONS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert'];
 const force = process.argv.includes('--force');
 
 const ascPackage = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8'));
 for (const k of KERNELS) {
   const src = readFileSync(join(root, k.source));
-  const hash = createHash('sha256').update(src).update(ascPackage.version).update(OPTIONS.join(' ')).digest('hex');
+  const hash = createHash('sha256')
+    .update(src)
+    .update(ascPackage.version)
+    .update(OPTIONS.join(' '))
+    .digest('hex');
   const outPath = join(root, k.out);
-  if (!force && existsSync(outPath) && readFileSync(outPath, 'utf8').includes(`source-sha256: ${hash}`)) continue;
+  if (!force && existsSync(outPath) && readFileSync(outPath, 'utf8').includes(`source-sha256: ${hash}`))
+    continue;
 
   const { default: asc } = await import('assemblyscript/asc');
   let wasm = null;

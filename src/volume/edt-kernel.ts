@@ -114,7 +114,14 @@ export class EdtKernel {
    * (-1). Reads `mask` and writes `dist`/`idx` only at these positions, so ranges may run
    * concurrently on shared memory.
    */
-  zColumns(mask: Uint8Array, dist: Float32Array, idx: Int32Array | null, shape: Vec3, i0: number, i1: number): void {
+  zColumns(
+    mask: Uint8Array,
+    dist: Float32Array,
+    idx: Int32Array | null,
+    shape: Vec3,
+    i0: number,
+    i1: number,
+  ): void {
     const [nz, ny, nx] = shape;
     const yx = ny * nx;
     const k = this.k;
@@ -160,7 +167,14 @@ export class EdtKernel {
    * {@link EdtKernel.zColumns} become distances in mm and nearest-voxel indices. Reads and writes
    * only these slices, so ranges may run concurrently on shared memory.
    */
-  slices(dist: Float32Array, idx: Int32Array | null, shape: Vec3, spacing: Vec3, z0: number, z1: number): void {
+  slices(
+    dist: Float32Array,
+    idx: Int32Array | null,
+    shape: Vec3,
+    spacing: Vec3,
+    z0: number,
+    z1: number,
+  ): void {
     const [, ny, nx] = shape;
     const [sz, sy, sx] = spacing;
     const yx = ny * nx;

@@ -121,12 +121,22 @@ export async function edtParallel(
   while (pool.length < threads) pool.push(spawn());
   const workers = pool.slice(0, threads);
 
-  for (const [name, a] of [['out', opts.out], ['outIndices', opts.outIndices]] as const) {
+  for (const [name, a] of [
+    ['out', opts.out],
+    ['outIndices', opts.outIndices],
+  ] as const) {
     if (a && !(a.buffer instanceof SharedArrayBuffer)) {
-      throw new Error(`edtParallel: opts.${name} must be backed by a SharedArrayBuffer (the workers write it)`);
+      throw new Error(
+        `edtParallel: opts.${name} must be backed by a SharedArrayBuffer (the workers write it)`,
+      );
     }
   }
-  const { distance: dist, indices: idx } = edtOutputs('edtParallel', n, opts, (bytes) => new SharedArrayBuffer(bytes));
+  const { distance: dist, indices: idx } = edtOutputs(
+    'edtParallel',
+    n,
+    opts,
+    (bytes) => new SharedArrayBuffer(bytes),
+  );
   let sharedMask = mask;
   if (!(mask.buffer instanceof SharedArrayBuffer)) {
     // The copy lives in a buffer kept between calls (only ever read by the workers).

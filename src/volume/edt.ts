@@ -52,14 +52,19 @@ export function edtOutputs(
     if (a === undefined) return;
     if (!(a instanceof type) || a.length !== n) {
       const got = ArrayBuffer.isView(a) ? `${a.constructor.name}(${(a as Float32Array).length})` : typeof a;
-      throw new Error(`${fn}: opts.${name} must be ${type.name} with ${n} elements (one per voxel), got ${got}`);
+      throw new Error(
+        `${fn}: opts.${name} must be ${type.name} with ${n} elements (one per voxel), got ${got}`,
+      );
     }
   };
   check(opts.out, 'out', Float32Array);
   check(opts.outIndices, 'outIndices', Int32Array);
-  if (opts.outIndices && !opts.returnIndices) throw new Error(`${fn}: opts.outIndices needs opts.returnIndices`);
+  if (opts.outIndices && !opts.returnIndices)
+    throw new Error(`${fn}: opts.outIndices needs opts.returnIndices`);
   if (opts.returnIndices && n > INT32_MAX) {
-    throw new Error(`${fn}: indices are int32; a volume of ${n} voxels (more than ${INT32_MAX}) cannot have them`);
+    throw new Error(
+      `${fn}: indices are int32; a volume of ${n} voxels (more than ${INT32_MAX}) cannot have them`,
+    );
   }
   const distance = opts.out ?? new Float32Array(alloc(4 * n));
   const indices = opts.returnIndices ? (opts.outIndices ?? new Int32Array(alloc(4 * n))) : null;

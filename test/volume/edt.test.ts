@@ -121,7 +121,16 @@ test('edt equals brute force where the z sweep takes several column blocks and S
   const mask = new Uint8Array(shape[0] * shape[1] * shape[2]);
   // In-slice positions at block ends (687 | 688, 383 | 384) and in the SIMD tail (1145, 1146).
   const at = (z: number, p: number) => z * 1147 + p;
-  const set = [5, at(12, 687), at(160, 688), at(300, 383), at(301, 384), at(100, 1145), at(450, 1146), 600_000];
+  const set = [
+    5,
+    at(12, 687),
+    at(160, 688),
+    at(300, 383),
+    at(301, 384),
+    at(100, 1145),
+    at(450, 1146),
+    600_000,
+  ];
   for (const j of set) mask[j] = 1;
   const { distance, indices } = edt(mask, shape, spacing, { returnIndices: true });
   const plain = edt(mask, shape, spacing).distance;
