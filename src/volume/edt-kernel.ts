@@ -129,8 +129,7 @@ export class EdtKernel {
     const width = Math.min(i1 - i0, Math.max(256, Math.floor(Z_BLOCK_BYTES / (nz * perVoxel)) & ~15));
     const rowF = 4 * width;
     // Layout: one row of +Infinity (and -1), then per slice a mask row, a count row (and an index row).
-    const start = align16(k.heapBase());
-    const inf = start;
+    const inf = align16(k.heapBase());
     const infIdx = inf + rowF;
     const maskAt = (z: number) => infIdx + rowF + z * align16(width);
     const distAt = (z: number) => maskAt(nz) + z * rowF;
