@@ -16,7 +16,14 @@ const KERNELS = [
 const OPTIONS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert'];
 const force = process.argv.includes('--force');
 
-const ascPackage = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8'));
+const ascPackageFile = join(root, 'node_modules/assemblyscript/package.json');
+if (!existsSync(ascPackageFile)) {
+  console.error(
+    'build-wasm: the AssemblyScript compiler is not installed (node_modules/assemblyscript); run `npm ci` first',
+  );
+  process.exit(1);
+}
+const ascPackage = JSON.parse(readFileSync(ascPackageFile, 'utf8'));
 for (const k of KERNELS) {
   const src = readFileSync(join(root, k.source));
   const hash = createHash('sha256')
