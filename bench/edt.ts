@@ -1,6 +1,9 @@
 // Benchmark: meatus exact EDT (serial and worker-parallel) against scipy.ndimage.distance_transform_edt,
-// measured in the same run on the same mask. Run: node --import tsx bench/edt.ts [--repeats N]
-// Prints a table and writes bench/results/edt.json.
+// measured in the same run on the same mask. Rounds alternate meatus and scipy (a peer process per
+// round), so that each round's ratio compares runs made seconds apart: this virtual machine's speed
+// drifts by up to 1.5× from minute to minute. Run: node --import tsx bench/edt.ts [--rounds N]
+// Prints a table (best times, their ratio, and the median and range of the per-round ratios) and
+// writes bench/results/edt.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -12,8 +15,12 @@ import type { Vec3 } from '../src/volume/volume.js';
 const SHAPE: Vec3 = [80, 384, 384];
 const SPACING: Vec3 = [1.5, 0.41, 0.41];
 const SEED = 20260327;
-const argRepeats = process.argv.indexOf('--repeats');
-const REPEATS = argRepeats > 0 ? Number(process.argv[argRepeats + 1]) : 5;
+const argRounds = process.argv.indexOf('--rounds');
+const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`bench/edt: --rounds must be a positive integer`);
+/** meatus runs per variant and round (the best counts): its runs are short, scipy's take seconds. */
+const MEATUS_RUNS = 3;
 
 /** mulberry32: a small seeded PRNG in [0, 1). */
 function rng(seed: number): () => number {
@@ -58,37 +65,27 @@ function makeMask(): Uint8Array {
   return mask;
 }
 
-const WARMUP = 3; // worker threads JIT their own copy of the kernels: give them a few runs
-
-async function bestOf<T>(f: () => T | Promise<T>): Promise<{ best: number; times: number[]; last: T }> {
-  let last = await f();
-  for (let i = 1; i < WARMUP; i++) last = await f();
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
+/** Best of `MEATUS_RUNS` runs. */
+async function best<T>(f: () => T | Promise<T>): Promise<{ ms: number; last: T }> {
+  let ms = Infinity;
+  let last!: T;
+  for (let i = 0; i < MEATUS_RUNS; i++) {
     const t0 = performance.now();
     last = await f();
-    times.push(performance.now() - t0);
+    ms = Math.min(ms, performance.now() - t0);
   }
-  return { best: Math.min(...times), times, last };
+  return { ms, last };
 }
 
-const mask = makeMask();
-const setCount = mask.reduce((a, v) => a + v, 0);
-const threads = availableParallelism();
+interface Peer {
+  scipy: string;
+  numpy: string;
+  best_ms: number;
+  reuse_best_ms: number;
+}
 
-const serial = await bestOf(() => edt(mask, SHAPE, SPACING));
-const parallel = await bestOf(() => edtParallel(mask, SHAPE, SPACING));
-// The same into a reused output array (`out`), against scipy's `distances=`: no fresh pages to fault in.
-const out = new Float32Array(mask.length);
-const sharedOut = new Float32Array(new SharedArrayBuffer(4 * mask.length));
-const serialReuse = await bestOf(() => edt(mask, SHAPE, SPACING, { out }));
-const parallelReuse = await bestOf(() => edtParallel(mask, SHAPE, SPACING, { out: sharedOut }));
-
-const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-edt-'));
-let peer: { scipy: string; numpy: string; times_ms: number[]; best_ms: number; reuse_times_ms: number[]; reuse_best_ms: number };
-let scipyDist: Float32Array;
-try {
-  writeFileSync(join(dir, 'mask.raw'), mask);
+/** One scipy run with a fresh output and one into `distances=` (after its own warm-up run). */
+function scipyRound(dir: string): Peer {
   const r = spawnSync(
     '/usr/bin/python3',
     [
@@ -96,22 +93,94 @@ try {
       join(dir, 'mask.raw'),
       ...SHAPE.map(String),
       ...SPACING.map(String),
-      String(Math.max(1, Math.ceil(REPEATS / 2))),
+      '1',
       join(dir, 'out.raw'),
     ],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`bench/edt: scipy peer failed (${r.status}): ${r.stderr}`);
-  peer = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const mask = makeMask();
+const setCount = mask.reduce((a, v) => a + v, 0);
+const threads = availableParallelism();
+// Reused outputs (`out`), against scipy's `distances=`: no fresh pages to fault in.
+const out = new Float32Array(mask.length);
+const sharedOut = new Float32Array(new SharedArrayBuffer(4 * mask.length));
+const variants = {
+  serial: () => edt(mask, SHAPE, SPACING),
+  parallel: () => edtParallel(mask, SHAPE, SPACING),
+  serialReuse: () => edt(mask, SHAPE, SPACING, { out }),
+  parallelReuse: () => edtParallel(mask, SHAPE, SPACING, { out: sharedOut }),
+};
+type Variant = keyof typeof variants;
+const names = Object.keys(variants) as Variant[];
+for (const v of names) await best(variants[v]); // warm-up: worker threads compile their own kernels
+
+const times: Record<Variant | 'scipy' | 'scipyReuse', number[]> = {
+  serial: [],
+  parallel: [],
+  serialReuse: [],
+  parallelReuse: [],
+  scipy: [],
+  scipyReuse: [],
+};
+const last = {} as Record<Variant, Float32Array>;
+const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-edt-'));
+let peer!: Peer;
+let scipyDist: Float32Array;
+try {
+  writeFileSync(join(dir, 'mask.raw'), mask);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of names) {
+      const r = await best(variants[v]);
+      times[v].push(r.ms);
+      last[v] = r.last.distance;
+    }
+    peer = scipyRound(dir);
+    times.scipy.push(peer.best_ms);
+    times.scipyReuse.push(peer.reuse_best_ms);
+  }
   scipyDist = new Float32Array(new Uint8Array(readFileSync(join(dir, 'out.raw'))).buffer);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const min = (a: number[]) => Math.min(...a);
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Per-round speed-ups of a variant against the scipy run of the same round. */
+const roundRatios = (v: Variant) => {
+  const peerTimes = v.endsWith('Reuse') ? times.scipyReuse : times.scipy;
+  return times[v].map((t, i) => peerTimes[i] / t);
+};
+const stats = Object.fromEntries(
+  names.map((v) => {
+    const peerBest = min(v.endsWith('Reuse') ? times.scipyReuse : times.scipy);
+    const r = roundRatios(v);
+    return [
+      v,
+      {
+        bestMs: min(times[v]),
+        speedup: peerBest / min(times[v]),
+        roundMedian: median(r),
+        roundMin: min(r),
+        roundMax: Math.max(...r),
+      },
+    ];
+  }),
+) as Record<
+  Variant,
+  { bestMs: number; speedup: number; roundMedian: number; roundMin: number; roundMax: number }
+>;
+
 // Agreement: parallel == serial bit for bit; serial vs scipy within float32 rounding.
-const a = serial.last.distance;
+const a = last.serial;
 let parallelMismatch = 0;
-for (const b of [parallel.last.distance, serialReuse.last.distance, parallelReuse.last.distance]) {
+for (const b of [last.parallel, last.serialReuse, last.parallelReuse]) {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) parallelMismatch++;
 }
 let maxRel = 0;
@@ -124,20 +193,34 @@ const agree = parallelMismatch === 0 && maxRel <= 1e-6;
 
 const cpu = cpus()[0]?.model ?? 'unknown';
 const load = loadavg().map((l) => Number(l.toFixed(2))); // other work on the machine skews timings
-const rows = [
-  ['meatus edt (serial)', serial.best, peer.best_ms / serial.best],
-  [`meatus edtParallel (${threads} threads)`, parallel.best, peer.best_ms / parallel.best],
-  [`scipy ${peer.scipy} distance_transform_edt`, peer.best_ms, 1],
-  ['meatus edt (serial), reused out', serialReuse.best, peer.reuse_best_ms / serialReuse.best],
-  [`meatus edtParallel (${threads} threads), reused out`, parallelReuse.best, peer.reuse_best_ms / parallelReuse.best],
-  ['scipy, reused distances=', peer.reuse_best_ms, 1],
-] as const;
+const label: Record<Variant, string> = {
+  serial: 'meatus edt (serial)',
+  parallel: `meatus edtParallel (${threads} threads)`,
+  serialReuse: 'meatus edt (serial), reused out',
+  parallelReuse: `meatus edtParallel (${threads} threads), reused out`,
+};
 console.log(
-  `EDT ${SHAPE.join('×')} spacing (${SPACING.join(', ')}) mm, ${setCount} set voxels; ${cpu}, ${threads} threads`,
+  `EDT ${SHAPE.join('×')} spacing (${SPACING.join(', ')}) mm, ${setCount} set voxels; ${cpu}, ${threads} threads; ` +
+    `${ROUNDS} rounds alternating meatus (best of ${MEATUS_RUNS}) and scipy`,
 );
-console.log('implementation'.padEnd(52) + 'best ms'.padStart(10) + 'speed-up vs scipy'.padStart(20));
-for (const [name, ms, ratio] of rows) {
-  console.log(name.padEnd(52) + ms.toFixed(1).padStart(10) + `${ratio.toFixed(2)}×`.padStart(20));
+console.log(
+  'implementation'.padEnd(52) +
+    'best ms'.padStart(10) +
+    'speed-up (bests)'.padStart(18) +
+    'per round: median [range]'.padStart(30),
+);
+const row = (name: string, ms: number, ratio: string, rounds: string) =>
+  console.log(name.padEnd(52) + ms.toFixed(1).padStart(10) + ratio.padStart(18) + rounds.padStart(30));
+for (const v of names) {
+  const st = stats[v];
+  row(
+    label[v],
+    st.bestMs,
+    `${st.speedup.toFixed(2)}×`,
+    `${st.roundMedian.toFixed(1)}× [${st.roundMin.toFixed(1)}–${st.roundMax.toFixed(1)}]`,
+  );
+  if (v === 'parallel') row(`scipy ${peer.scipy} distance_transform_edt`, min(times.scipy), '1×', '');
+  if (v === 'parallelReuse') row('scipy, reused distances=', min(times.scipyReuse), '1×', '');
 }
 console.log(
   `agreement: parallel and reused-output runs vs serial ${parallelMismatch} differing voxels; vs scipy ${exact}/${a.length} bit-equal, ` +
@@ -156,27 +239,32 @@ writeFileSync(
       shape: SHAPE,
       spacing: SPACING,
       setVoxels: setCount,
-      repeats: REPEATS,
-      meatusSerialMs: serial.best,
-      meatusParallelMs: parallel.best,
-      scipyMs: peer.best_ms,
-      speedupSerial: peer.best_ms / serial.best,
-      speedupParallel: peer.best_ms / parallel.best,
+      rounds: ROUNDS,
+      meatusRunsPerRound: MEATUS_RUNS,
+      meatusSerialMs: stats.serial.bestMs,
+      meatusParallelMs: stats.parallel.bestMs,
+      scipyMs: min(times.scipy),
+      speedupSerial: stats.serial.speedup,
+      speedupParallel: stats.parallel.speedup,
+      perRound: Object.fromEntries(
+        names.map((v) => [
+          v,
+          {
+            median: stats[v].roundMedian,
+            min: stats[v].roundMin,
+            max: stats[v].roundMax,
+            ratios: roundRatios(v),
+          },
+        ]),
+      ),
       reusedOutput: {
-        meatusSerialMs: serialReuse.best,
-        meatusParallelMs: parallelReuse.best,
-        scipyMs: peer.reuse_best_ms,
-        speedupSerial: peer.reuse_best_ms / serialReuse.best,
-        speedupParallel: peer.reuse_best_ms / parallelReuse.best,
+        meatusSerialMs: stats.serialReuse.bestMs,
+        meatusParallelMs: stats.parallelReuse.bestMs,
+        scipyMs: min(times.scipyReuse),
+        speedupSerial: stats.serialReuse.speedup,
+        speedupParallel: stats.parallelReuse.speedup,
       },
-      times: {
-        serial: serial.times,
-        parallel: parallel.times,
-        scipy: peer.times_ms,
-        serialReuse: serialReuse.times,
-        parallelReuse: parallelReuse.times,
-        scipyReuse: peer.reuse_times_ms,
-      },
+      times,
       peer: { scipy: peer.scipy, numpy: peer.numpy },
       agreement: { parallelMismatch, scipyBitEqual: exact, voxels: a.length, maxRelative: maxRel, ok: agree },
     },
