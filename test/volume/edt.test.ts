@@ -143,6 +143,32 @@ test('edt equals brute force where the z sweep takes several column blocks and S
   assertIndices(mask, shape, spacing, distance, indices!);
 });
 
+test('edt equals brute force on thin and odd shapes (dimensions of 1, 2, 3, 5, 17)', () => {
+  const shapes: Vec3[] = [
+    [1, 1, 1],
+    [1, 1, 17],
+    [1, 17, 1],
+    [17, 1, 1],
+    [2, 3, 5],
+    [3, 1, 5],
+    [5, 2, 1],
+    [1, 5, 17],
+  ];
+  for (const [k, shape] of shapes.entries()) {
+    const spacing: Vec3 = [1.2, 0.7, 0.45];
+    for (const p of [0.05, 0.3]) {
+      const mask = randomMask(shape, p, 100 + k);
+      const set = mask.reduce<number[]>((a, v, i) => (v ? [...a, i] : a), []);
+      const { distance, indices } = edt(mask, shape, spacing, { returnIndices: true });
+      for (let i = 0; i < mask.length; i++) {
+        const best = Math.min(...set.map((j) => dist64(i, j, shape, spacing)));
+        assert.equal(distance[i], Math.fround(best), `shape ${shape}, p ${p}, voxel ${i}`);
+      }
+      assertIndices(mask, shape, spacing, distance, indices!);
+    }
+  }
+});
+
 test('edt rejects bad arguments with clear errors', () => {
   const m = new Uint8Array(24);
   assert.throws(() => edt(m, [2, 3, 5], [1, 1, 1]), /edt: mask has 24 voxels, expected 30/);
