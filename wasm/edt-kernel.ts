@@ -3,7 +3,7 @@
  * AssemblyScript and compiled by `scripts/build-wasm.mjs` (asc -O3, 128-bit SIMD) into
  * `src/volume/edt-kernel.generated.ts`. They run on this module's own linear memory: the driver in
  * `src/volume/edt-kernel.ts` copies one slice (or one block of z columns) in, calls a kernel and
- * copies the result out. Pointers are byte offsets, all 16-byte aligned; layouts are x fastest.
+ * copies the result out. Pointers are byte offsets (SIMD loads need no alignment); x fastest.
  *
  * Arithmetic is float64 in the order scipy uses (`Δz·sz` squared, plus `Δy·sy` squared, plus
  * `Δx·sx` squared), so results are the float32 rounding of scipy's `distance_transform_edt`.
