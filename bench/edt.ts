@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { edt } from '../src/volume/edt.js';
 import { edtParallel } from '../src/volume/edt-parallel.js';
 import type { Vec3 } from '../src/volume/volume.js';
+import { median } from './lib/stats.js';
 
 const SHAPE: Vec3 = [80, 384, 384];
 const SPACING: Vec3 = [1.5, 0.41, 0.41];
@@ -148,18 +149,13 @@ try {
 }
 
 const min = (a: number[]) => Math.min(...a);
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** scipy's times to compare a variant with: into `distances=` for the reused-output variants. */
+const peerTimes = (v: Variant) => (v.endsWith('Reuse') ? times.scipyReuse : times.scipy);
 /** Per-round speed-ups of a variant against the scipy run of the same round. */
-const roundRatios = (v: Variant) => {
-  const peerTimes = v.endsWith('Reuse') ? times.scipyReuse : times.scipy;
-  return times[v].map((t, i) => peerTimes[i] / t);
-};
+const roundRatios = (v: Variant) => times[v].map((t, i) => peerTimes(v)[i] / t);
 const stats = Object.fromEntries(
   names.map((v) => {
-    const peerBest = min(v.endsWith('Reuse') ? times.scipyReuse : times.scipy);
+    const peerBest = min(peerTimes(v));
     const r = roundRatios(v);
     return [
       v,

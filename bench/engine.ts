@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { F, optim, torch, type Tensor } from '../src/torch/index.js';
 import { call, native, opId } from '../src/torch/native.js';
+import { median } from './lib/stats.js';
 
 type Device = 'cpu' | 'cuda';
 type Precision = 'fp32' | 'fp16';
@@ -306,11 +307,6 @@ function runPeer(configFile: string): PeerResult {
 }
 
 // ---- main ----
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 torch.setNumThreads(THREADS);
 const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-engine-'));

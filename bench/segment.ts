@@ -42,6 +42,7 @@ import type { Plan, Task } from '../src/train/types.js';
 import { boundingBox, expandBox, type Box } from '../src/volume/bbox.js';
 import { largestComponent } from '../src/volume/components.js';
 import type { Mat4, Vec3, Volume } from '../src/volume/volume.js';
+import { median } from './lib/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const HERE = dirname(SELF);
@@ -280,11 +281,6 @@ function agreement(mine: Uint8Array, peer: Uint8Array): Agreement {
   }
   return { em: dice(mine, peer, 1), im: dice(mine, peer, 2), wt: dice(mine, peer, 'wt'), differingVoxels: diff, voxels: { meatus: cm.slice(1), peer: cp.slice(1) } };
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({

@@ -36,6 +36,7 @@ import {
 } from '../src/loss/index.js';
 import { boundaryDistanceMap } from '../src/volume/interface.js';
 import { featuresPerStage, poolAndConvProps } from '../src/train/topology.js';
+import { median } from './lib/stats.js';
 
 type Device = 'cpu' | 'cuda';
 type V3 = [number, number, number];
@@ -360,11 +361,6 @@ function runPeer(configFile: string): PeerResult {
 }
 
 // ---- main ----
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 torch.setNumThreads(THREADS);
 const loadBefore = loadavg();

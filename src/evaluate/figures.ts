@@ -10,6 +10,7 @@
  * reference) are not plotted; their count is written above the axis. NaN values are left out.
  */
 import { renderPreview, type Raster } from '../data/preview.js';
+import { percentile } from './stats.js';
 import { esc, PALETTE, svgToPng, ticks } from '../util/svg.js';
 import { axialAxis } from '../volume/orientation.js';
 import { encodePng } from '../volume/png.js';
@@ -33,25 +34,19 @@ export interface BoxStats {
   nanCount: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const i = Math.floor(pos);
-  return i + 1 < sorted.length ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-}
-
 /** The box of a box plot over the finite `values` (NaN and ±inf are counted, not used). */
 export function boxStats(values: number[]): BoxStats {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
   const infCount = values.filter((x) => x === Infinity || x === -Infinity).length;
   const nanCount = values.filter(Number.isNaN).length;
   if (v.length === 0) return { q1: NaN, median: NaN, q3: NaN, lo: NaN, hi: NaN, outliers: [], n: 0, infCount, nanCount };
-  const q1 = quantile(v, 0.25);
-  const q3 = quantile(v, 0.75);
+  const q1 = percentile(v, 25);
+  const q3 = percentile(v, 75);
   const iqr = q3 - q1;
   const inside = v.filter((x) => x >= q1 - 1.5 * iqr && x <= q3 + 1.5 * iqr);
   return {
     q1,
-    median: quantile(v, 0.5),
+    median: percentile(v, 50),
     q3,
     lo: inside[0],
     hi: inside[inside.length - 1],
