@@ -223,7 +223,7 @@ console.log(
     `max relative difference ${maxRel.toExponential(2)} → ${agree ? 'OK' : 'MISMATCH'}`,
 );
 
-const resultsDir = new URL('./results/', import.meta.url);
+const resultsDir = new URL('./results', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(
   new URL('edt.json', resultsDir),

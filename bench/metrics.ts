@@ -190,7 +190,7 @@ const results = {
   peer: { scipy: peer.scipy, numpy: peer.numpy },
   agreement: { ok: agree && caseAgrees },
 };
-const resultsDir = new URL('./results/', import.meta.url);
+const resultsDir = new URL('./results', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(new URL('metrics.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
 if (!agree || !caseAgrees) process.exitCode = 1;

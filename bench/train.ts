@@ -35,7 +35,7 @@ import {
   diceCeLoss,
 } from '../src/loss/index.js';
 import { boundaryDistanceMap } from '../src/volume/interface.js';
-import { featuresPerStage, poolAndConvProps } from '../src/train/topology.js';
+import { featuresPerStage, poolAndConvProps } from '../src/preprocess/topology.js';
 import { median } from './lib/stats.js';
 
 type Device = 'cpu' | 'cuda';

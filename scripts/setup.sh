@@ -25,7 +25,8 @@ node scripts/find-libtorch.mjs >/dev/null 2>&1 || apt_install libtorch-dev
 stamp=node_modules/.meatus-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node ships its CPU binaries; its install script would only fetch CUDA ones.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
 

@@ -15,7 +15,7 @@ import { readCrossmodaDataset } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { splitPatients, writeSplit } from '../data/split.js';
 import { convertDataset, parseLabelMap } from '../data/convert.js';
-import { listTrainingCases } from '../train/fingerprint.js';
+import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 

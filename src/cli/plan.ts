@@ -3,8 +3,8 @@
  * editable JSON.
  */
 import { parseCli, positive } from './args.js';
-import { computeFingerprint } from '../train/fingerprint.js';
-import { formatPlan, makePlan, writePlan } from '../train/plan.js';
+import { computeFingerprint } from '../preprocess/fingerprint.js';
+import { formatPlan, makePlan, writePlan } from '../preprocess/plan.js';
 
 /** One-line description for `meatus --help`. */
 export const summary =

@@ -2,8 +2,8 @@
  * `meatus preprocess`: crops, normalises and resamples a dataset's training cases as a plan says.
  */
 import { parseCli, positive } from './args.js';
-import { readPlan } from '../train/plan.js';
-import { preprocessDataset } from '../train/preprocess.js';
+import { readPlan } from '../preprocess/plan.js';
+import { preprocessDataset } from '../preprocess/preprocess.js';
 
 /** One-line description for `meatus --help`. */
 export const summary = 'preprocess a dataset for training (crop, z-score, resample to the plan)';

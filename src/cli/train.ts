@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSplit, splitPatients, writeSplit } from '../data/split.js';
-import { computeFingerprint } from '../train/fingerprint.js';
-import { makePlan, readPlan, writePlan, formatPlan } from '../train/plan.js';
-import { listPreprocessedCases, preprocessDataset } from '../train/preprocess.js';
+import { computeFingerprint } from '../preprocess/fingerprint.js';
+import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
+import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 import { loadModel } from '../infer/model.js';
 import { validateModel } from '../infer/validate.js';
-import { taskShape, type Plan, type Task } from '../train/types.js';
+import { taskShape, type Plan, type Task } from '../preprocess/types.js';
 
 export const summary = 'train a model (wholeTumour = stage 1, split = stage 2 with the BDL, baseline) on a dataset';
 

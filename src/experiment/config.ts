@@ -24,7 +24,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { PAPER_PROPORTIONS } from '../data/split.js';
-import { FieldChecker } from '../train/plan.js';
+import { FieldChecker } from '../preprocess/plan.js';
 import type { Vec3 } from '../volume/volume.js';
 
 /** A generated phantom dataset (`meatus phantom`). */

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import type { Split } from '../data/split.js';
 import { loadModel } from '../infer/model.js';
 import { predictPreprocessed } from '../infer/predict.js';
-import { formatJson } from '../train/plan.js';
-import { readPreprocessedCase } from '../train/preprocess.js';
+import { formatJson } from '../preprocess/plan.js';
+import { readPreprocessedCase } from '../preprocess/preprocess.js';
 import { DEFAULT_TRAIN, train, type TrainConfig, type TrainerState } from '../train/trainer.js';
-import type { Plan } from '../train/types.js';
+import type { Plan } from '../preprocess/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { largestComponent } from '../volume/components.js';
 import type { ExperimentConfig } from './config.js';
@@ -98,7 +98,7 @@ export function stage1PredictionData(cfg: ExperimentConfig, seed: number): strin
  * preprocessed files (module comment), skipping cases already done.
  * @returns the folder, for the `stage2pred` runs of this seed.
  * @throws Error if `readPreprocessedCase` does not load `<id>.wtpred.u8` (see the report of issue #7:
- *   `src/train/preprocess.ts` must read it into `wholeTumourPrediction`).
+ *   `src/preprocess/preprocess.ts` must read it into `wholeTumourPrediction`).
  */
 export async function prepareStage1PredictionData(cfg: ExperimentConfig, stage1: RunSpec, split: Split, say: Say): Promise<string> {
   const shared = layout(cfg.output).preprocessed;
@@ -132,7 +132,7 @@ export async function prepareStage1PredictionData(cfg: ExperimentConfig, stage1:
   if (!probe.wholeTumourPrediction) {
     throw new Error(
       `methods.stage2OnPredictions: ${dir} holds the stage-1 predictions (<id>.wtpred.u8), but readPreprocessedCase ` +
-        `(src/train/preprocess.ts) does not load them into wholeTumourPrediction yet; set stage2OnPredictions to false`,
+        `(src/preprocess/preprocess.ts) does not load them into wholeTumourPrediction yet; set stage2OnPredictions to false`,
     );
   }
   return dir;

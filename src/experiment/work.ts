@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../train/types.js';
+import type { Task } from '../preprocess/types.js';
 import type { ExperimentConfig } from './config.js';
 
 /** One training run. */

@@ -5,10 +5,23 @@
 import { existsSync } from 'node:fs';
 import type { Device } from '../torch/index.js';
 import type { UNet } from '../nn/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import { buildNetwork, type CheckpointMeta } from '../train/trainer.js';
-import { validatePlan } from '../train/plan.js';
-import { taskShape, type Plan, type Task } from '../train/types.js';
+import { loadCheckpoint } from '../nn/checkpoint.js';
+import { buildNetwork } from '../nn/from-plan.js';
+import { validatePlan } from '../preprocess/plan.js';
+import { taskShape, type Plan, type Task } from '../preprocess/types.js';
+
+/**
+ * What inference reads of a checkpoint's metadata (the trainer writes more: see `CheckpointMeta` in
+ * `src/train/trainer.ts`; inference never imports the trainer).
+ */
+export interface ModelMeta {
+  task: Task;
+  plan: Plan;
+  /** The training configuration; `data` names the preprocessed data it was trained on. */
+  config?: { data?: string; [key: string]: unknown };
+  /** The trainer's progress; `epoch` is the last finished epoch (0-based). */
+  state?: { epoch?: number; [key: string]: unknown };
+}
 
 /** A loaded model. Call `dispose()` when done. */
 export interface Model {
@@ -19,7 +32,7 @@ export interface Model {
   path: string;
   device: Device;
   /** Training metadata (epochs, best pseudo-Dice, config). */
-  meta: CheckpointMeta;
+  meta: ModelMeta;
   dispose(): void;
 }
 
@@ -29,7 +42,7 @@ export interface Model {
  */
 export async function loadModel(path: string, device: Device = 'cpu'): Promise<Model> {
   if (!existsSync(path)) throw new Error(`model ${path}: no such file`);
-  const ck = await loadCheckpoint<CheckpointMeta>(path, device);
+  const ck = await loadCheckpoint<ModelMeta>(path, device);
   try {
     const meta = ck.meta;
     if (!meta || typeof meta !== 'object' || !meta.task || !meta.plan) throw new Error(`${path}: the checkpoint has no task or plan in its metadata`);

@@ -10,7 +10,7 @@ import { largestComponent } from '../volume/components.js';
 import { crop } from '../volume/crop.js';
 import { resampleLabelsToShape } from '../volume/resample.js';
 import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
-import type { CaseProperties } from '../train/preprocess.js';
+import type { CaseProperties } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { argmax, predictCase, type PredictOptions } from './predict.js';
 

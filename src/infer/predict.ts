@@ -5,7 +5,7 @@
 import { F, torch } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
 import type { Vec3, Volume } from '../volume/volume.js';
-import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../train/preprocess.js';
+import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
 import { padToPatch, slidingWindow } from './sliding-window.js';
 import type { Model } from './model.js';
 

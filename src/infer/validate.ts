@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { dice } from '../evaluate/metrics.js';
-import { readPreprocessedCase } from '../train/preprocess.js';
-import type { Task } from '../train/types.js';
+import { readPreprocessedCase } from '../preprocess/preprocess.js';
+import type { Task } from '../preprocess/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Model } from './model.js';
 import { argmax, predictPreprocessed, type PredictOptions } from './predict.js';

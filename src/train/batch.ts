@@ -30,7 +30,8 @@ import {
   type ForegroundPlacement,
   type Sample,
 } from './sampler.js';
-import { taskShape, type Batch, type PreprocessedCase, type Task } from './types.js';
+import { taskShape, type PreprocessedCase, type Task } from '../preprocess/types.js';
+import type { Batch } from './types.js';
 
 /** What the stage-2 (`split`) mask channel is made from. */
 export type Stage2Input = 'reference' | 'prediction';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lineChart, svgToPng } from '../util/svg.js';
 import type { EpochRecord } from './trainer.js';
-import type { Task } from './types.js';
+import type { Task } from '../preprocess/types.js';
 
 const CLASS_NAMES: Record<Task, string[]> = {
   wholeTumour: ['tumour'],

@@ -8,7 +8,7 @@
  *   the next epoch after `iterationsPerEpoch`); a request outside the queue (a resume, a jump) is
  *   computed on demand and the stale queue is dropped.
  * - Cases come from a pluggable source: `{ kind: 'dir', dir }` — each worker reads cases lazily with
- *   `readPreprocessedCase(dir, id)` of `preprocess.ts` (or of the module named by `reader`) and keeps
+ *   `readPreprocessedCase(dir, id)` of `src/preprocess/preprocess.ts` (or of the module named by `reader`) and keeps
  *   the last `cacheCases`; or `{ kind: 'memory', cases }` — copied once into `SharedArrayBuffer`s
  *   that all workers share.
  * - Batches come back zero-copy (transferred buffers). Workers are unref'd except while a `next()`
@@ -23,13 +23,14 @@ import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../util/worker.js';
 import { assembleBatch, pickCases, type BatchStreamOptions } from './batch.js';
 import { ClassLocationCache } from './sampler.js';
-import type { Batch, PreprocessedCase, Task } from './types.js';
+import type { PreprocessedCase, Task } from '../preprocess/types.js';
+import type { Batch } from './types.js';
 
 /** Where cases come from. `reader`: a module path or URL exporting the {@link CaseReader} functions. */
 export type CaseSource =
   { kind: 'dir'; dir: string; reader?: string } | { kind: 'memory'; cases: PreprocessedCase[] };
 
-/** What a `dir` source's reader module exports (`src/train/preprocess.ts` by default). */
+/** What a `dir` source's reader module exports (`src/preprocess/preprocess.ts` by default). */
 export interface CaseReader {
   readPreprocessedCase(dir: string, id: string): Promise<PreprocessedCase>;
   listPreprocessedCases(dir: string): Promise<string[]>;
@@ -72,7 +73,7 @@ export type LoaderReply =
 
 
 function readerUrl(reader: string | undefined): string {
-  if (reader === undefined) return siblingModule(import.meta.url, 'preprocess').href;
+  if (reader === undefined) return siblingModule(import.meta.url, '../preprocess/preprocess').href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(reader) && !isAbsolute(reader)) return reader;
   return pathToFileURL(resolve(reader)).href;
 }

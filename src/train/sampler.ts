@@ -20,7 +20,7 @@
 import { Rng } from '../data/random.js';
 import { extractRegion } from '../volume/crop.js';
 import type { Vec3, Volume, VoxelArray } from '../volume/volume.js';
-import type { PreprocessedCase, Task } from './types.js';
+import type { PreprocessedCase, Task } from '../preprocess/types.js';
 
 /** nnU-Net's `oversample_foreground_percent`. */
 export const FOREGROUND_OVERSAMPLING = 0.33;

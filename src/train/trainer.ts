@@ -14,14 +14,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { F, GradScaler, optim, torch, type Device, type Tensor } from '../torch/index.js';
-import { UNet } from '../nn/index.js';
+import type { UNet } from '../nn/index.js';
 import { boundaryDistanceLoss, deepSupervisionLoss, deepSupervisionWeights, diceCeLoss } from '../loss/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { ProgressBar } from '../util/progress.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.js';
 import { writeCurves } from './curves.js';
 import { BatchLoader } from './loader.js';
-import { taskShape, type Batch, type Plan, type Task } from './types.js';
+import { taskShape, type Plan, type Task } from '../preprocess/types.js';
+import { buildNetwork } from '../nn/from-plan.js';
+import type { Batch } from './types.js';
 
 /** Everything a training run needs. */
 export interface TrainConfig {
@@ -117,12 +119,6 @@ export interface CheckpointMeta {
 /** nnU-Net's poly learning-rate schedule: lr · (1 − epoch/epochs)^0.9. */
 export function polyLr(lr: number, epoch: number, epochs: number, exponent = 0.9): number {
   return lr * (1 - epoch / epochs) ** exponent;
-}
-
-/** The network a plan describes for a task. */
-export function buildNetwork(plan: Plan, task: Task, device: Device, deepSupervision = true): UNet {
-  const { inChannels, numClasses } = taskShape(task);
-  return new UNet({ inChannels, numClasses, ...plan.network, deepSupervision, device });
 }
 
 /** Downsampling factor of each deep-supervision output (full resolution first). */

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
-import { computeFingerprint } from '../../src/train/fingerprint.js';
-import { makePlan, writePlan } from '../../src/train/plan.js';
+import { computeFingerprint } from '../../src/preprocess/fingerprint.js';
+import { makePlan, writePlan } from '../../src/preprocess/plan.js';
 import { diagonalAffine, type Vec3 } from '../../src/volume/volume.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-cli-train-'));

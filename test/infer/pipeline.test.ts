@@ -7,8 +7,8 @@ import { UNet } from '../../src/nn/index.js';
 import { gaussianImportance, slidingWindow, tileStarts } from '../../src/infer/sliding-window.js';
 import { segment } from '../../src/infer/pipeline.js';
 import type { Model } from '../../src/infer/model.js';
-import type { Plan, Task } from '../../src/train/types.js';
-import { taskShape } from '../../src/train/types.js';
+import type { Plan, Task } from '../../src/preprocess/types.js';
+import { taskShape } from '../../src/preprocess/types.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
 
 test('tile starts follow nnU-Net (step ½ patch, spread evenly, last tile flush with the end)', () => {

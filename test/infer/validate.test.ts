@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { torch, type Tensor } from '../../src/torch/index.js';
 import { validateModel } from '../../src/infer/validate.js';
 import type { Model } from '../../src/infer/model.js';
-import type { Plan, Task } from '../../src/train/types.js';
+import type { Plan, Task } from '../../src/preprocess/types.js';
 import { diagonalAffine, type Vec3 } from '../../src/volume/volume.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-validate-'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatchLoader, type BatchLoaderOptions } from '../../src/train/loader.js';
 import { makeBatch } from '../../src/train/batch.js';
-import type { PreprocessedCase } from '../../src/train/types.js';
+import type { PreprocessedCase } from '../../src/preprocess/types.js';
 import type { Vec3 } from '../../src/volume/volume.js';
 
 /** A case with a two-part tumour (EM then IM along x) whose position depends on `k`. */

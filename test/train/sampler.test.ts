@@ -12,7 +12,7 @@ import {
   samplePatch,
 } from '../../src/train/sampler.js';
 import { batchRng, makeBatch, pickCases, type BatchOptions } from '../../src/train/batch.js';
-import type { PreprocessedCase } from '../../src/train/types.js';
+import type { PreprocessedCase } from '../../src/preprocess/types.js';
 
 /**
  * A case whose image value is 1 + flat index (so a patch voxel tells where it came from) and whose

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { torch } from '../../src/torch/index.js';
 import { writeDatasetJson, datasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
-import { computeFingerprint } from '../../src/train/fingerprint.js';
-import { makePlan } from '../../src/train/plan.js';
-import { preprocessDataset } from '../../src/train/preprocess.js';
+import { computeFingerprint } from '../../src/preprocess/fingerprint.js';
+import { makePlan } from '../../src/preprocess/plan.js';
+import { preprocessDataset } from '../../src/preprocess/preprocess.js';
 import { DEFAULT_TRAIN, outputScales, polyLr, train, type TrainConfig } from '../../src/train/trainer.js';
 import { loadModel } from '../../src/infer/model.js';
-import type { Plan } from '../../src/train/types.js';
+import type { Plan } from '../../src/preprocess/types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-trainer-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makePlan, medianShapeAt, readPlan, targetSpacing, useMaskForNorm, validatePlan, writePlan, planMemoryMB } from '../../src/train/plan.js';
-import { activationElements, estimateMemoryMB, padShape, poolAndConvProps } from '../../src/train/topology.js';
-import type { Fingerprint } from '../../src/train/types.js';
+import { makePlan, medianShapeAt, readPlan, targetSpacing, useMaskForNorm, validatePlan, writePlan, planMemoryMB } from '../../src/preprocess/plan.js';
+import { activationElements, estimateMemoryMB, padShape, poolAndConvProps } from '../../src/preprocess/topology.js';
+import type { Fingerprint } from '../../src/preprocess/types.js';
 import type { Vec3 } from '../../src/volume/volume.js';
 
 function fingerprint(spacings: Vec3[], shapes: Vec3[], relative = 1): Fingerprint {

@@ -4,9 +4,9 @@ import { mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
-import { listPreprocessedCases, preprocessCase, preprocessDataset, preprocessForInference, readPreprocessedCase, restoreToOriginal } from '../../src/train/preprocess.js';
-import { makePlan } from '../../src/train/plan.js';
-import type { Plan } from '../../src/train/types.js';
+import { listPreprocessedCases, preprocessCase, preprocessDataset, preprocessForInference, readPreprocessedCase, restoreToOriginal } from '../../src/preprocess/preprocess.js';
+import { makePlan } from '../../src/preprocess/plan.js';
+import type { Plan } from '../../src/preprocess/types.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
 
 /** A plan with the given spacing (topology irrelevant to preprocessing). */
