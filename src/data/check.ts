@@ -7,7 +7,11 @@
  * - a file that cannot be read as NIfTI;
  * - image/label (or channel/channel) geometry mismatch: shape, or affine entries differing by
  *   more than `tolerance` (default 1e-3 mm);
- * - label values outside the dataset's labels (default {0, 1, 2}), or non-integer label values.
+ * - label values outside the dataset's labels (default {0, 1, 2}), or non-integer label values;
+ * - image voxels that are not finite (NaN, ±Infinity).
+ *
+ * A corrupt .nii.gz (CRC-32/ISIZE), an impossible size claim, non-finite or singular geometry and
+ * a scl_slope that overflows the voxels are refused by the reader and reported as `read`.
  */
 
 import { readNifti } from '../volume/nifti-file.js';
@@ -21,7 +25,7 @@ import { join } from 'node:path';
 export interface Problem {
   /** The file (or folder) concerned. */
   file: string;
-  /** What was checked: `dataset.json`, `label`, `channel`, `geometry`, `labels`, `read`, `name`. */
+  /** What was checked: `dataset.json`, `label`, `channel`, `geometry`, `labels`, `voxels`, `read`, `name`. */
   field: string;
   message: string;
 }
@@ -50,10 +54,15 @@ interface Pair {
   label?: string;
 }
 
-function sameGeometry(a: Volume, b: Volume, tol: number): string | undefined {
+/**
+ * Why `b`'s grid differs from `a`'s (shape, or an affine entry differing by more than `tol` mm,
+ * a NaN counting as a difference), or undefined when they match.
+ */
+export function sameGeometry(a: Volume, b: Volume, tol: number): string | undefined {
   if (a.shape.some((s, i) => s !== b.shape[i])) return `shape ${b.shape.join('×')} differs from ${a.shape.join('×')}`;
   for (let i = 0; i < 12; i++) {
-    if (Math.abs(a.affine[i] - b.affine[i]) > tol) {
+    // Written so that a NaN (which never compares) is a difference too.
+    if (!(Math.abs(a.affine[i] - b.affine[i]) <= tol)) {
       return `affine[${Math.floor(i / 4)}][${i % 4}] = ${b.affine[i]} differs from ${a.affine[i]} by more than ${tol}`;
     }
   }
@@ -76,9 +85,23 @@ function labelValues(v: Volume): Map<number, number> {
   return counts;
 }
 
+function checkFinite(file: string, v: Volume, problems: Problem[]): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < v.data.length; i++) {
+    if (!Number.isFinite(v.data[i])) {
+      if (bad++ === 0) first = i;
+    }
+  }
+  if (bad > 0) {
+    problems.push({ file, field: 'voxels', message: `${bad} voxels are not finite (first: voxel ${first} = ${v.data[first]}); expected finite intensities` });
+  }
+}
+
 async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[]): Promise<void> {
   const vols: (Volume | undefined)[] = [];
   for (const f of p.images) vols.push(f ? await tryRead(f, problems) : undefined);
+  vols.forEach((v, c) => v && checkFinite(p.images[c]!, v, problems));
   const ref = vols.find((v) => v !== undefined);
   const refFile = p.images[vols.indexOf(ref)];
   for (let c = 0; c < vols.length; c++) {

@@ -3,7 +3,7 @@
  * folder, then rename (atomic on POSIX file systems). Used by every writer in meatus.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -38,4 +38,44 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     rmSync(tmp, { force: true });
     throw new Error(`cannot write ${path}: ${(err as Error).message}`);
   }
+}
+
+/** `.<name>.<pid>.<8 hex>.tmp`, as {@link writeFileAtomic} names its temporary files. */
+const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writers killed mid-write left in `dir` (not recursive): files
+ * named as {@link writeFileAtomic} names them whose process is no longer running on this machine.
+ * A temporary file of a live process is kept (it may be writing). A missing folder is not an error.
+ * Commands call it on their output folders before writing, so a rerun after a kill leaves no stray file.
+ * @returns the paths removed.
+ * @throws Error naming the folder if it exists but cannot be listed.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot list ${dir} to remove stale temporary files: ${(e as Error).message}`);
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || alive(Number(m[2]))) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
 }

@@ -5,7 +5,7 @@
  */
 import type { Mat4 } from './volume.js';
 import type { RawNiftiHeader } from './nifti-header.js';
-import { columnNorms, det3, linearPart, nearestOrthogonal, type Mat3 } from './orientation.js';
+import { columnNorms, det3, isDegenerate, linearPart, nearestOrthogonal, type Mat3 } from './orientation.js';
 
 /** Which header fields the affine came from. */
 export type AffineSource = 'sform' | 'qform' | 'pixdim';
@@ -128,4 +128,62 @@ export function bestAffine(h: RawNiftiHeader, where: string): { affine: Mat4; so
     affine: [zooms[0], 0, 0, t[0], 0, zooms[1], 0, t[1], 0, 0, zooms[2], t[2], 0, 0, 0, 1],
     source: 'pixdim',
   };
+}
+
+/**
+ * Checks, before any affine is built, that the header fields {@link bestAffine} will use are
+ * finite: srow_x/y/z for an sform; quatern_b/c/d, qoffset_x/y/z and pixdim[1..3] (> 0) for a
+ * qform; pixdim[1..dim[0]] (≠ 0) for the pixdim fallback. Fields the chosen source does not use
+ * are not checked (nibabel reads them too).
+ * @throws Error naming the file, the field, its value and what was expected.
+ */
+export function checkGeometryFields(h: RawNiftiHeader, where: string): void {
+  const bad = (field: string, value: number, expected: string, why: string): never => {
+    throw new Error(`${where}: ${field} = ${value}, expected ${expected} (${why})`);
+  };
+  if (h.sformCode !== 0) {
+    h.srow.forEach((v, i) => {
+      if (!Number.isFinite(v)) bad(`srow_${'xyz'[Math.floor(i / 4)]}[${i % 4}]`, v, 'a finite number', `sform_code = ${h.sformCode}`);
+    });
+    return;
+  }
+  if (h.qformCode !== 0) {
+    const why = `qform_code = ${h.qformCode}, sform_code = 0`;
+    h.quatern.forEach((v, i) => Number.isFinite(v) || bad(`quatern_${'bcd'[i]}`, v, 'a finite number', why));
+    h.qoffset.forEach((v, i) => Number.isFinite(v) || bad(`qoffset_${'xyz'[i]}`, v, 'a finite number', why));
+    for (const a of [1, 2, 3]) {
+      const p = h.pixdim[a];
+      if (!(Number.isFinite(p) && p > 0)) bad(`pixdim[${a}]`, p, 'a finite voxel size > 0', why);
+    }
+    return;
+  }
+  for (let a = 1; a <= Math.min(3, h.dim[0]); a++) {
+    const p = h.pixdim[a];
+    if (!(Number.isFinite(p) && p !== 0)) {
+      bad(`pixdim[${a}]`, p, 'a finite, non-zero voxel size', 'no sform or qform: the affine comes from pixdim');
+    }
+  }
+}
+
+/**
+ * Checks that an affine (voxel → mm) can carry geometry: every entry finite, no zero column, the
+ * columns not (nearly) coplanar (see `isDegenerate`). The last line of defence after
+ * {@link checkGeometryFields}: it also catches values that overflow once scaled to mm.
+ * @throws Error naming the file and the header fields the affine came from.
+ */
+export function checkAffine(affine: number[], source: AffineSource, where: string): void {
+  const fields = { sform: 'srow_x/y/z', qform: 'quatern/qoffset/pixdim', pixdim: 'pixdim' }[source];
+  const shown = `[${affine.slice(0, 12).map((v) => +v.toPrecision(6)).join(', ')}]`;
+  if (!affine.every(Number.isFinite)) {
+    throw new Error(`${where}: the ${source} affine ${shown} (from ${fields}) is not finite; expected finite mm`);
+  }
+  const m = linearPart(affine as Mat4);
+  const norms = columnNorms(m);
+  const unit = norms.every((n) => n > 0 && Number.isFinite(n)) ? m.map((v, i) => v / norms[i % 3]) : m;
+  if (isDegenerate(unit as Mat3)) {
+    throw new Error(
+      `${where}: the ${source} affine ${shown} (from ${fields}) is singular (a zero or coplanar column); ` +
+        'expected three independent voxel axes',
+    );
+  }
 }

@@ -2,7 +2,8 @@
  * Bytes of a possibly gzip-compressed buffer, inflated only as far as asked: a NIfTI reader asks
  * for the header first, then for exactly as many bytes as the header says the file holds, so a
  * header that claims gigabytes cannot make it allocate more than the stream really inflates to.
- * Pure (fflate), browser-safe.
+ * Every member's CRC-32 and ISIZE trailer (RFC 1952 §2.3.1) is checked by {@link LazyBytes.verify},
+ * which inflates the rest of the stream without keeping it. Pure (fflate), browser-safe.
  */
 import { Gunzip } from 'fflate';
 
@@ -14,6 +15,32 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Compressed bytes fed to the inflater per step: at most ~1032× this is inflated past the need. */
 const STEP = 1 << 16;
 
+/**
+ * The most bytes deflate can inflate one compressed byte to (RFC 1951: a 258-byte match per
+ * 2-bit code, 1032:1). A gzip stream of M bytes never inflates to more than `MAX_RATIO · M`.
+ */
+export const MAX_INFLATE_RATIO = 1032;
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/**
+ * Updates a CRC-32 (ISO-HDLC, as gzip and zlib's `crc32`) with `bytes`. Start from 0.
+ * @example crc32(0, new TextEncoder().encode('123456789')) // 0xcbf43926
+ */
+export function crc32(crc: number, bytes: Uint8Array): number {
+  let c = ~crc;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 /** A byte buffer that grows on demand (inflating lazily when the input is gzip). */
 export class LazyBytes {
   /** Whether the input was gzip-compressed. */
@@ -24,6 +51,12 @@ export class LazyBytes {
   private inputPos = 0;
   private ended = false;
   private readonly gunzip: Gunzip | null = null;
+  /** Once set, inflated chunks are checked and counted but not kept. */
+  private discard = false;
+  /** CRC-32 and size of the current member's output so far. */
+  private crc = 0;
+  private memberSize = 0;
+  private members = 0;
 
   constructor(
     private readonly input: Uint8Array,
@@ -36,10 +69,60 @@ export class LazyBytes {
       this.ended = true;
     } else {
       this.gunzip = new Gunzip((chunk) => {
+        this.crc = crc32(this.crc, chunk);
+        this.memberSize += chunk.length;
+        if (this.discard) return;
         this.chunks.push(chunk);
         this.length += chunk.length;
       });
+      // Called when the next member's header is parsed, before any of its data.
+      this.gunzip.onmember = (offset) => this.checkTrailer(offset - 8, false);
     }
+  }
+
+  /** The most bytes the whole input can hold once inflated (its length when not gzip). */
+  get maxLength(): number {
+    return this.gzipped ? this.input.length * MAX_INFLATE_RATIO : this.input.length;
+  }
+
+  private checkTrailer(at: number, last: boolean): void {
+    this.members++;
+    const where = last && this.members === 1 ? '' : ` of member ${this.members}`;
+    if (at < 0 || at + 8 > this.input.length) {
+      throw new Error(`${this.name}: truncated gzip stream: the CRC-32/ISIZE trailer${where} is missing; expected a complete .nii.gz`);
+    }
+    const t = this.input;
+    const stored = (t[at] | (t[at + 1] << 8) | (t[at + 2] << 16) | (t[at + 3] << 24)) >>> 0;
+    const isize = (t[at + 4] | (t[at + 5] << 8) | (t[at + 6] << 16) | (t[at + 7] << 24)) >>> 0;
+    if (stored !== this.crc) {
+      throw new Error(
+        `${this.name}: gzip CRC-32${where} is ${hex(this.crc)}, the trailer says ${hex(stored)}: ` +
+          'the file is corrupt; expected an intact .nii.gz',
+      );
+    }
+    if (isize !== this.memberSize % 2 ** 32) {
+      throw new Error(
+        `${this.name}: gzip ISIZE${where} is ${isize}, but the member inflates to ${this.memberSize} bytes: ` +
+          'the file is corrupt; expected an intact .nii.gz',
+      );
+    }
+    this.crc = 0;
+    this.memberSize = 0;
+  }
+
+  private step(): void {
+    const end = Math.min(this.input.length, this.inputPos + STEP);
+    const final = end === this.input.length;
+    try {
+      this.gunzip!.push(this.input.subarray(this.inputPos, end), final);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (msg.startsWith(this.name + ':')) throw e;
+      throw new Error(`${this.name}: corrupt gzip stream (${msg}); expected a valid .nii.gz`);
+    }
+    this.inputPos = end;
+    this.ended = final;
+    this.joined = null;
   }
 
   /**
@@ -48,21 +131,20 @@ export class LazyBytes {
    * @throws Error naming the file if the gzip stream is corrupt.
    */
   ensure(n: number): number {
-    while (this.length < n && !this.ended && this.gunzip) {
-      const end = Math.min(this.input.length, this.inputPos + STEP);
-      const final = end === this.input.length;
-      try {
-        this.gunzip.push(this.input.subarray(this.inputPos, end), final);
-      } catch (e) {
-        throw new Error(
-          `${this.name}: corrupt gzip stream (${(e as Error).message}); expected a valid .nii.gz`,
-        );
-      }
-      this.inputPos = end;
-      this.ended = final;
-      this.joined = null;
-    }
+    while (this.length < n && !this.ended && this.gunzip) this.step();
     return this.length;
+  }
+
+  /**
+   * Inflates the rest of the stream without keeping it and checks the CRC-32 and ISIZE of every
+   * member (nothing to check for an uncompressed input).
+   * @throws Error naming the file if the stream is corrupt, truncated, or a trailer disagrees.
+   */
+  verify(): void {
+    if (!this.gunzip) return;
+    this.discard = true;
+    while (!this.ended) this.step();
+    this.checkTrailer(this.input.length - 8, true);
   }
 
   /** The bytes available so far, as one contiguous array. */
@@ -78,4 +160,8 @@ export class LazyBytes {
     this.joined = out;
     return out;
   }
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(8, '0');
 }

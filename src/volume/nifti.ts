@@ -19,7 +19,7 @@ import {
   type NiftiDatatype,
   type RawNiftiHeader,
 } from './nifti-header.js';
-import { affineToQform, bestAffine, type AffineSource } from './nifti-affine.js';
+import { affineToQform, bestAffine, checkAffine, checkGeometryFields, type AffineSource } from './nifti-affine.js';
 import { affineSpacing } from './orientation.js';
 import { LazyBytes } from './nifti-gzip.js';
 
@@ -248,6 +248,14 @@ export function decodeNifti(bytes: Uint8Array, name = '<buffer>', opts: DecodeNi
     );
   }
   const needed = voxOffset + layout.byteLength;
+  if (src.gzipped && needed > src.maxLength) {
+    throw new Error(
+      `${name}: dim = [${h.dim.slice(1, h.dim[0] + 1).join('×')}] × ${layout.datatype.bytes} bytes (${layout.datatype.name}) ` +
+        `at vox_offset ${voxOffset} needs ${needed} bytes, more than the ${bytes.length}-byte gzip stream can inflate to ` +
+        `(at most ${src.maxLength}); the header is corrupt`,
+    );
+  }
+  checkGeometryFields(h, name);
   const have = src.ensure(needed);
   if (have < needed) {
     const what = src.gzipped ? 'decompressed file' : 'file';
@@ -256,17 +264,28 @@ export function decodeNifti(bytes: Uint8Array, name = '<buffer>', opts: DecodeNi
         `bytes (${layout.datatype.name}) needs ${needed} bytes, the ${what} has ${have}`,
     );
   }
+  src.verify();
   const count = layout.shape[0] * layout.shape[1] * layout.shape[2] * layout.channels;
   let data = readVoxels(src.bytes(), voxOffset, count, layout.datatype, littleEndian);
   const scale = scaling(h, name);
   if (scale) {
     const out = data instanceof Float64Array ? data : new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = data[i] * scale[0] + scale[1];
+    for (let i = 0; i < count; i++) {
+      const stored = data[i];
+      out[i] = stored * scale[0] + scale[1];
+      if (!Number.isFinite(out[i]) && Number.isFinite(stored)) {
+        throw new Error(
+          `${name}: scl_slope = ${scale[0]}, scl_inter = ${scale[1]} make voxel ${i} (stored ${stored}) ${out[i]} ` +
+            `as ${out instanceof Float64Array ? 'float64' : 'float32'}; expected a scaling that keeps voxels finite`,
+        );
+      }
+    }
     data = out;
   }
   const best = bestAffine(h, name);
   const unitScale = SPATIAL_UNIT_SCALE[h.xyztUnits & 7] ?? 1;
   const affine = best.affine.map((v, i) => (i < 12 ? v * unitScale : v));
+  checkAffine(affine, best.source, name);
   const fromAffine = affineSpacing(affine);
   const spacing = [3, 2, 1].map((a, idx) => {
     const p = Math.abs(h.pixdim[a]) * unitScale;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDataset } from '../../src/data/check.js';
+import { checkDataset, sameGeometry } from '../../src/data/check.js';
+import { gzipSync } from 'fflate';
+import { encodeNifti } from '../../src/volume/nifti.js';
 import { readCrossmodaDataset } from '../../src/data/crossmoda.js';
 import { datasetJson, parseDatasetJson, readNnunetDataset, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
 import { writeNifti } from '../../src/volume/nifti-file.js';
@@ -113,6 +115,40 @@ test('check: missing label, wrong shape, label value 7, shifted affine, unreadab
     }
     assert.ok(logs.some((l) => l.includes('unexpected label value 7')));
   });
+});
+
+test('check (issue #14): a corrupted .nii.gz label, a NaN in srow_x, non-finite image voxels', async () => {
+  await withDir(async (dir) => {
+    await goodDataset(dir, ['VS_p001_t01', 'VS_p002_t01', 'VS_p003_t01', 'VS_p004_t01']);
+    // 1. A label whose gzip data is damaged (a stored block, so it still inflates): only the CRC-32 finds it.
+    const lab1 = join(dir, 'labelsTr', 'VS_p001_t01.nii.gz');
+    const bad = gzipSync(encodeNifti(label(), { datatype: 'uint8' }), { level: 0 });
+    bad[bad.length - 20] ^= 1;
+    await writeFile(lab1, bad);
+    // 2. A label whose srow_x holds a NaN (sform_code 1).
+    const lab2 = join(dir, 'labelsTr', 'VS_p002_t01.nii.gz');
+    const nan = encodeNifti(label(), { datatype: 'uint8' });
+    new DataView(nan.buffer).setFloat32(280, NaN, true);
+    await writeFile(lab2, gzipSync(nan));
+    // 3. An image holding a NaN and an Infinity.
+    const img = image();
+    img.data[3] = NaN;
+    img.data[9] = -Infinity;
+    await writeNifti(join(dir, 'imagesTr', 'VS_p003_t01_0000.nii.gz'), img);
+    const r = await checkDataset(dir);
+    const msgs = r.problems.map((p) => `${p.file.slice(dir.length + 1)} | ${p.field} | ${p.message}`);
+    const has = (re: RegExp) => assert.ok(msgs.some((m) => re.test(m)), `${re} not in\n${msgs.join('\n')}`);
+    has(/^labelsTr\/VS_p001_t01\.nii\.gz \| read \| unreadable: .*VS_p001_t01\.nii\.gz: gzip CRC-32 is 0x[0-9a-f]+, the trailer says/);
+    has(/^labelsTr\/VS_p002_t01\.nii\.gz \| read \| unreadable: .*VS_p002_t01\.nii\.gz: srow_x\[0\] = NaN, expected a finite number/);
+    has(/^imagesTr\/VS_p003_t01_0000\.nii\.gz \| voxels \| 2 voxels are not finite \(first: voxel 3 = NaN\)/);
+    assert.equal(msgs.length, 3, msgs.join('\n'));
+  });
+});
+
+test('check: a NaN affine entry is a geometry difference (NaN never compares)', async () => {
+  const a = image();
+  const b = { ...image(), affine: image().affine.map((v, i) => (i === 5 ? NaN : v)) };
+  assert.match(sameGeometry(a, b, 1e-3) ?? '', /affine\[1\]\[1\] = NaN differs from 0\.5/);
 });
 
 test('check: missing dataset.json and a numTraining mismatch', async () => {
