@@ -21,10 +21,10 @@
  * Only the first and last set voxel of each row can be a hull vertex (the affine is affine, so
  * hulls commute with it), so each slice hands O(rows) points to the hull.
  */
-import { axialAxis } from '../volume/orientation.js';
 import type { Mat4, Vec3 } from '../volume/volume.js';
-import { axisVector, checkGrid, dot3, voxelToRas, type Xyz } from './geometry.js';
+import { checkGrid, voxelToRas, type Xyz } from './geometry.js';
 import { maxFeretDiameter, type Point2 } from './hull.js';
+import { slicePlane } from './slice-plane.js';
 
 /** Options of {@link axialDiameter}. */
 export interface DiameterOptions {
@@ -36,7 +36,7 @@ export interface DiameterOptions {
 export interface AxialDiameter {
   /** The largest per-slice maximum Feret diameter, mm. */
   mm: number;
-  /** Index along `axis` of the slice where it lies (the first such slice on ties). */
+  /** 0-based index along `axis` of the slice where it lies (the first such slice on ties). */
   sliceIndex: number;
   /** The axial array axis, in `[z, y, x]` numbering (0 = z, 1 = y, 2 = x). */
   axis: 0 | 1 | 2;
@@ -66,10 +66,9 @@ export function axialDiameter(
   opts: DiameterOptions = {},
 ): AxialDiameter | null {
   checkGrid('axialDiameter', mask, shape, affine);
-  const axis = axialAxis(affine);
-  const [rowAxis, colAxis] = [0, 1, 2].filter((a) => a !== axis);
+  const sp = slicePlane(affine);
+  const { axis, rowAxis, colAxis, toPlane } = sp;
   const { rowMin, rowMax } = rowExtents(mask, shape, axis, rowAxis, colAxis);
-  const toPlane = planeFrame(affine, rowAxis, colAxis);
   const nSlices = shape[axis];
   const nRows = shape[rowAxis];
   const perSlice = new Array<number>(nSlices).fill(0);
@@ -85,14 +84,7 @@ export function axialDiameter(
     }
   }
   if (best === null) return null;
-  const toVoxel = ([r, c]: Point2): Xyz => {
-    const zyx = [0, 0, 0];
-    zyx[axis] = best.slice;
-    zyx[rowAxis] = r;
-    zyx[colAxis] = c;
-    return [zyx[2], zyx[1], zyx[0]];
-  };
-  const voxel: [Xyz, Xyz] = [toVoxel(best.a), toVoxel(best.b)];
+  const voxel: [Xyz, Xyz] = [sp.toVoxel(best.slice, best.a), sp.toVoxel(best.slice, best.b)];
   return {
     mm: best.mm,
     sliceIndex: best.slice,
@@ -159,21 +151,4 @@ function slicePoints(
     }
   }
   return pts;
-}
-
-/**
- * Maps in-slice voxel coordinates `(row, column)` to 2-D mm coordinates in an orthonormal frame
- * of the slice plane (u along the column axis, v completing it within the plane). Distances
- * between points of one slice are their true RAS+ distances.
- */
-function planeFrame(affine: Mat4, rowAxis: number, colAxis: number): (p: Point2) => Point2 {
-  const cr = axisVector(affine, rowAxis);
-  const cc = axisVector(affine, colAxis);
-  const nc = Math.hypot(...cc);
-  const u: Xyz = [cc[0] / nc, cc[1] / nc, cc[2] / nc];
-  const ru = dot3(cr, u);
-  const w: Xyz = [cr[0] - ru * u[0], cr[1] - ru * u[1], cr[2] - ru * u[2]];
-  const rv = Math.hypot(...w); // = cr · v, v = w / |w|; > 0 since the affine is not degenerate
-  // Column axis: (|cc|, 0) in (u, v); row axis: (cr·u, cr·v).
-  return ([r, c]) => [r * ru + c * nc, r * rv];
 }

@@ -68,3 +68,21 @@ export function voxelToRas(affine: Mat4, [x, y, z]: Xyz): Xyz {
 export function dot3(a: Xyz, b: Xyz): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
+
+/**
+ * Calls `fn(x, y, z)` for every voxel of a `[z, y, x]` grid (x fastest) whose value passes `keep`
+ * (default: non-zero), in storage order.
+ */
+export function forEachVoxel(
+  data: ArrayLike<number>,
+  shape: Vec3,
+  fn: (x: number, y: number, z: number) => void,
+  keep: (value: number) => boolean = (v) => v !== 0,
+): void {
+  const [nz, ny, nx] = shape;
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) if (keep(data[i])) fn(x, y, z);
+    }
+  }
+}

@@ -11,3 +11,7 @@ export * from './canal.js';
 export * from './hull.js';
 export * from './eigen.js';
 export { voxelToRas, type Xyz } from './geometry.js';
+export * from './guideline.js';
+export * from './interface-line.js';
+export * from './diameter-3d.js';
+export { slicePlane, type SlicePlane } from './slice-plane.js';

@@ -8,10 +8,14 @@
  * `diameter.ts` (axial slices from the affine, slice-plane measurement, voxel centres or edges),
  * `canal.ts` (principal-axis canal direction).
  */
+import { axialAxis } from '../volume/orientation.js';
 import type { Volume } from '../volume/volume.js';
 import { canalNotes, intrameatalExtent, type CanalExtent } from './canal.js';
 import { axialDiameter, type AxialDiameter } from './diameter.js';
+import { largestDiameter3d, type Diameter3d } from './diameter-3d.js';
 import { checkAffine } from './geometry.js';
+import { guidelineMeasurements, type GuidelineMeasurements } from './guideline.js';
+import type { SliceLine } from './interface-line.js';
 import { DEFAULT_LABELS, tumourVolumes, type TumourLabels, type VolumeValue } from './volumes.js';
 
 /** Options of {@link measure}. */
@@ -20,6 +24,8 @@ export interface MeasureOptions {
   toVoxelEdges?: boolean;
   /** Label values of the parts (default crossMoDA 2023: 1 extrameatal, 2 intrameatal). */
   labels?: TumourLabels;
+  /** Smallest EM diameter perpendicular to the IM/EM interface for a real EM part, mm (default 2). */
+  perpendicularMinMm?: number;
 }
 
 /** Everything {@link measure} reports. Plain numbers, arrays and strings: `JSON.stringify` keeps it whole. */
@@ -30,6 +36,13 @@ export interface Measurements {
   extrameatalAxialDiameter: AxialDiameter | null;
   /** Largest whole-tumour (EM ∪ IM) diameter over the axial slices, mm; `null` for an empty label map. */
   wholeTumourAxialDiameter: AxialDiameter | null;
+  /** Largest 3-D diameters (between voxel centres or edges), mm; `null` for an absent part. */
+  diameters3d: { extrameatal: Diameter3d | null; wholeTumour: Diameter3d | null };
+  /**
+   * The guideline measurements: the IM/EM interface line, the IM/EM diameters parallel and the EM
+   * diameter perpendicular to it, and the reported size by the authors' rule (`guideline.ts`).
+   */
+  guideline: GuidelineMeasurements;
   /** Extent of the intrameatal part along the canal axis; `null` without an intrameatal part. */
   intrameatalExtent: CanalExtent | null;
   /** Whether the tumour has an extrameatal part (false: purely intrameatal, or no tumour). */
@@ -81,11 +94,26 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   if (hasEm && !hasIm) notes.push('no intrameatal part: no extent along the canal');
   notes.push(...canalNotes(extent, hasEm));
 
+  const emDiameter = hasEm ? axialDiameter(em, shape, affine, { toVoxelEdges: edges }) : null;
+  const wtDiameter = hasEm || hasIm ? axialDiameter(wt, shape, affine, { toVoxelEdges: edges }) : null;
+  const axis = axialAxis(affine);
+  const guideline = guidelineMeasurements(data, shape, affine, { extrameatal: emDiameter, wholeTumour: wtDiameter }, {
+    labels: ids,
+    toVoxelEdges: edges,
+    perpendicularMinMm: opts.perpendicularMinMm,
+  });
+  if (hasEm && guideline.reportedSize.koosI) {
+    notes.push(`the extrameatal voxels do not make a real extrameatal part by the guideline rule: ${guideline.reportedSize.reason}`);
+  }
   return {
     volumes: { extrameatal: v.extrameatal, intrameatal: v.intrameatal, wholeTumour: v.wholeTumour },
-    extrameatalAxialDiameter: hasEm ? axialDiameter(em, shape, affine, { toVoxelEdges: edges }) : null,
-    wholeTumourAxialDiameter:
-      hasEm || hasIm ? axialDiameter(wt, shape, affine, { toVoxelEdges: edges }) : null,
+    extrameatalAxialDiameter: emDiameter,
+    wholeTumourAxialDiameter: wtDiameter,
+    diameters3d: {
+      extrameatal: hasEm ? largestDiameter3d(em, shape, affine, axis, { toVoxelEdges: edges }) : null,
+      wholeTumour: hasEm || hasIm ? largestDiameter3d(wt, shape, affine, axis, { toVoxelEdges: edges }) : null,
+    },
+    guideline,
     intrameatalExtent: extent,
     extrameatal: hasEm,
     measuredTo: edges ? 'voxel edges' : 'voxel centres',
@@ -99,13 +127,19 @@ function formatVolume(what: string, v: VolumeValue): string {
   return `${what} volume: ${v.mm3.toFixed(1)} mm³ (${v.ml.toFixed(2)} mL)`;
 }
 
-function formatDiameter(what: string, d: AxialDiameter | null, absent: string): string {
+const ras = (p: readonly number[]) => `(${p.map((c) => c.toFixed(1)).join(', ')})`;
+
+function formatDiameter(what: string, d: SliceLine | AxialDiameter | null, absent: string): string {
   if (d === null) return `${what}: 0.0 mm (${absent})`;
   return (
-    `${what}: ${d.mm.toFixed(1)} mm (slice ${d.sliceIndex} along array axis ${d.axis} (${AXIS_NAMES[d.axis]}), ` +
-    `between RAS (${d.endpoints.ras[0].map((c) => c.toFixed(1)).join(', ')}) and ` +
-    `(${d.endpoints.ras[1].map((c) => c.toFixed(1)).join(', ')}) mm)`
+    `${what}: ${d.mm.toFixed(1)} mm (axial slice ${d.sliceIndex} (0-based) along array axis ${AXIS_NAMES[d.axis]}, ` +
+    `between RAS ${ras(d.endpoints.ras[0])} and ${ras(d.endpoints.ras[1])} mm)`
   );
+}
+
+function format3d(what: string, d: Diameter3d | null): string {
+  if (d === null) return `${what}: none`;
+  return `${what}: ${d.mm.toFixed(1)} mm (between RAS ${ras(d.endpoints.ras[0])} on axial slice ${d.sliceIndices[0]} and ${ras(d.endpoints.ras[1])} on slice ${d.sliceIndices[1]}, 0-based)`;
 }
 
 /**
@@ -121,7 +155,18 @@ export function formatMeasurements(m: Measurements): string {
     formatVolume('Whole tumour', m.volumes.wholeTumour),
     formatDiameter('Largest extrameatal axial diameter', m.extrameatalAxialDiameter, 'no extrameatal part'),
     formatDiameter('Largest whole-tumour axial diameter', m.wholeTumourAxialDiameter, 'no tumour'),
+    format3d('Largest extrameatal 3-D diameter', m.diameters3d.extrameatal),
+    format3d('Largest whole-tumour 3-D diameter', m.diameters3d.wholeTumour),
   ];
+  const g = m.guideline;
+  const noLine = 'no IM/EM interface';
+  lines.push(
+    formatDiameter('IM/EM interface line', g.interfaceLine, noLine),
+    formatDiameter('Intrameatal diameter parallel to the interface', g.intrameatalParallel, noLine),
+    formatDiameter('Extrameatal diameter parallel to the interface', g.extrameatalParallel, noLine),
+    formatDiameter('Extrameatal diameter perpendicular to the interface', g.extrameatalPerpendicular, noLine),
+    `Reported size: ${g.reportedSize.mm.toFixed(1)} mm, the ${g.reportedSize.kind}${g.reportedSize.koosI ? ' (Koos grade I)' : ''} — ${g.reportedSize.reason}`,
+  );
   const e = m.intrameatalExtent;
   if (e === null) lines.push('Intrameatal extent along the canal: none (no intrameatal part)');
   else {

@@ -88,13 +88,15 @@ test('formatMeasurements: one line per quantity, mm³ / mL / mm', () => {
   assert.equal(lines[1], 'Intrameatal volume: 22.5 mm³ (0.02 mL)');
   assert.match(
     lines[3],
-    /^Largest extrameatal axial diameter: 8\.0 mm \(slice 2 along array axis 0 \(z\), between RAS/,
+    /^Largest extrameatal axial diameter: 8\.0 mm \(axial slice 2 \(0-based\) along array axis z, between RAS/,
   );
+  assert.match(lines[5], /^Largest extrameatal 3-D diameter: /);
+  assert.match(lines[11], /^Reported size: 8\.0 mm, the extrameatal axial diameter — real extrameatal part/);
   assert.match(
-    lines[5],
+    lines[12],
     /^Intrameatal extent along the canal: 4\.5 mm \(axis RAS \(1\.00, 0\.00, 0\.00\), .*4\.8 mm from the IM\/EM interface\)/,
   );
-  assert.match(lines[6], /voxel centres/);
+  assert.match(lines[13], /voxel centres/);
 });
 
 test('measure: custom labels; bad inputs throw with the value or field named', () => {
