@@ -15,13 +15,11 @@ import { loadModel, type Model } from '../infer/model.js';
 import { segment } from '../infer/pipeline.js';
 import { predictCase } from '../infer/predict.js';
 import type { TrainingCase } from '../preprocess/fingerprint.js';
-import type { CaseProperties } from '../preprocess/preprocess.js';
+import { maskToPreprocessedGrid } from '../preprocess/preprocess.js';
 import { boundingBox, expandBox, type Box } from '../volume/bbox.js';
 import { largestComponent } from '../volume/components.js';
-import { crop } from '../volume/crop.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
-import { resampleLabelsToShape } from '../volume/resample.js';
-import { volumeLike, type Vec3, type Volume } from '../volume/volume.js';
+import { volumeLike, type Volume } from '../volume/volume.js';
 import type { ExperimentConfig } from './config.js';
 import type { Say } from './steps-data.js';
 import { layout, type PredictionSpec } from './work.js';
@@ -35,12 +33,6 @@ export function tumourMask(p: Float32Array, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (p[n + i] > p[i] ? 1 : 0));
 }
 
-/** A WT mask (any non-zero) on the preprocessed grid of `p`: crop, nearest resampling, float32 0/1. */
-function maskOnGrid(wt: Volume<Uint8Array>, p: CaseProperties): Float32Array {
-  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
-  return Float32Array.from(resampleLabelsToShape(crop(wt, p.cropBox.start, size), p.shape, 'nearest').data);
-}
-
 /** Stage 2 given a WT mask: EM (1) or IM (2) for every WT voxel, background elsewhere. */
 export function stage2Label(model: Model, t2: Volume, wt: Volume<Uint8Array>): Uint8Array {
   const n = wt.data.length;
@@ -49,7 +41,7 @@ export function stage2Label(model: Model, t2: Volume, wt: Volume<Uint8Array>): U
   let region: Box | undefined;
   const { probabilities } = predictCase(model, [t2], {
     extraChannels: (p) => {
-      const grid = maskOnGrid(wt, p);
+      const grid = Float32Array.from(maskToPreprocessedGrid(wt, p), (v) => (v > 0 ? 1 : 0));
       const box = boundingBox(grid, p.shape);
       region = box ? expandBox(box, [2, 2, 2], p.shape) : undefined;
       return [grid];

@@ -7,10 +7,8 @@
 import type { Box } from '../volume/bbox.js';
 import { boundingBox, expandBox } from '../volume/bbox.js';
 import { largestComponent } from '../volume/components.js';
-import { crop } from '../volume/crop.js';
-import { resampleLabelsToShape } from '../volume/resample.js';
-import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
-import type { CaseProperties } from '../preprocess/preprocess.js';
+import { voxelCount, volumeLike, type Volume } from '../volume/volume.js';
+import { maskToPreprocessedGrid } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { argmax, predictCase, type PredictOptions } from './predict.js';
 
@@ -50,13 +48,6 @@ function checkModels(models: Models): void {
   if (models.stage2.task !== 'split') throw new Error(`segment: the stage-2 model ${models.stage2.path} was trained for '${models.stage2.task}', expected 'split'`);
 }
 
-/** The WT mask on the preprocessed grid of `p` (crop, then nearest resampling), as float32. */
-function maskOnGrid(wt: Volume<Uint8Array>, p: CaseProperties): Float32Array {
-  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
-  const grid = resampleLabelsToShape(crop(wt, p.cropBox.start, size), p.shape, 'nearest');
-  return Float32Array.from(grid.data);
-}
-
 /**
  * Segments a T2 volume.
  * @throws Error if a model was trained for another task.
@@ -94,7 +85,7 @@ export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): Seg
     ...predictOpts,
     onProgress: progress('stage 2'),
     extraChannels: (p) => {
-      const grid = maskOnGrid(wholeTumour, p);
+      const grid = Float32Array.from(maskToPreprocessedGrid(wholeTumour, p));
       if (!o.stage2FullVolume) {
         const box = boundingBox(grid, p.shape);
         const m = o.stage2Margin ?? 2;

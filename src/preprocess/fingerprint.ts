@@ -15,6 +15,7 @@ import { readNnunetDataset } from '../data/nnunet.js';
 import { Rng, type Seed } from '../data/random.js';
 import { boundingBox, type Box } from '../volume/bbox.js';
 import { readNifti } from '../volume/nifti-file.js';
+import { canonicalReorientation, reorient, reorientVec3 } from '../volume/reorient.js';
 import type { Vec3, Volume } from '../volume/volume.js';
 import type { Fingerprint } from './types.js';
 
@@ -115,7 +116,9 @@ export function nonzeroBox(images: Volume[]): Box {
 
 /** Per-case fingerprint (nnU-Net's `analyze_case`). */
 export interface CaseFingerprint {
+  /** Spacing `[z, y, x]` mm in the canonical orientation (RAS, see `src/volume/reorient.ts`). */
   spacing: Vec3;
+  /** Shape after cropping to non-zero, canonical orientation. */
   shapeAfterCrop: Vec3;
   /** Voxels after crop / voxels before. */
   relativeSizeAfterCrop: number;
@@ -126,19 +129,26 @@ export interface CaseFingerprint {
 /**
  * The fingerprint of one case. Foreground voxels (label > 0) of channel 0 are sampled uniformly
  * with replacement, `samples` of them (nnU-Net: `rs.choice(foreground, n, replace=True)`).
+ * Spacing and shape are given in the canonical orientation the network will see, so that cases
+ * stored in different orders plan alike.
+ * @throws Error for a degenerate affine.
  */
 export function caseFingerprint(images: Volume[], label: Volume, seed: Seed, samples = 10000): CaseFingerprint {
+  const r = canonicalReorientation(images[0].affine);
   const box = nonzeroBox(images);
-  const shapeAfterCrop = box.end.map((e, a) => e - box.start[a]) as Vec3;
-  const n = label.data.length;
+  const shapeAfterCrop = reorientVec3(box.end.map((e, a) => e - box.start[a]) as Vec3, r);
+  // Foreground voxels in canonical order, so the samples do not depend on the storage order.
+  const lab = reorient(label, r).data;
+  const img = reorient(images[0], r).data;
+  const n = lab.length;
   const fg: number[] = [];
-  for (let i = 0; i < n; i++) if (label.data[i] > 0) fg.push(i);
+  for (let i = 0; i < n; i++) if (lab[i] > 0) fg.push(i);
   const rng = new Rng(seed);
   const out = new Float64Array(fg.length > 0 ? samples : 0);
-  for (let k = 0; k < out.length; k++) out[k] = images[0].data[fg[rng.int(0, fg.length)]];
+  for (let k = 0; k < out.length; k++) out[k] = img[fg[rng.int(0, fg.length)]];
   const before = images[0].shape.reduce((p, s) => p * s, 1);
   return {
-    spacing: [...images[0].spacing] as Vec3,
+    spacing: reorientVec3(images[0].spacing, r),
     shapeAfterCrop,
     relativeSizeAfterCrop: shapeAfterCrop.reduce((p, s) => p * s, 1) / before,
     foregroundSamples: out,

@@ -21,6 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { CANONICAL_ORIENTATION } from '../volume/reorient.js';
 import { resampledShape } from '../volume/resample.js';
 import type { Vec3 } from '../volume/volume.js';
 import { percentile } from './fingerprint.js';
@@ -154,6 +155,7 @@ export function makePlan(fp: Fingerprint, opts: PlanOptions = {}): Plan {
     medianShape: median,
     normalization: { scheme: 'zscore', useMaskForNorm: useMaskForNorm(fp) },
     fingerprint: fp,
+    orientation: CANONICAL_ORIENTATION,
   };
 }
 
@@ -180,6 +182,7 @@ export function formatPlan(plan: Plan): string {
     `spacing        ${v(plan.spacing, 3)} mm  [z, y, x]`,
     `median shape   ${v(plan.medianShape)} voxels`,
     `patch          ${v(plan.patchSize)} voxels, batch ${plan.batchSize}`,
+    `orientation    ${plan.orientation ?? CANONICAL_ORIENTATION} (array axes x, y, z; every scan is reoriented to it without interpolation)`,
     `normalisation  z-score${plan.normalization.useMaskForNorm ? ' inside the non-zero mask' : ''}`,
     `memory         ${planMemoryMB(plan).toFixed(0)} MB of activations (budget ${plan.memoryBudgetMB} MB)`,
     `stages         ${n.features.length}`,
@@ -278,7 +281,8 @@ function validateFingerprint(v: unknown, c: FieldChecker): Fingerprint {
 const PLAN_KEYS = ['version', 'dataset', 'spacing', 'patchSize', 'batchSize', 'network', 'memoryBudgetMB', 'medianShape', 'normalization', 'fingerprint'];
 
 /**
- * Checks a parsed plan: every field present, of the right type and range, no unknown field;
+ * Checks a parsed plan: every field present, of the right type and range, no unknown field
+ * (`orientation` may be absent in older plans: it is filled in as `'RAS'`, which they meant);
  * `network.features`, `kernels` and `strides` have one entry per stage (≥ 2), kernels are odd,
  * strides 1 or 2 with stage 0 `[1, 1, 1]`, and the patch is a multiple of the stride product.
  * @param where the file name for messages.
@@ -286,7 +290,8 @@ const PLAN_KEYS = ['version', 'dataset', 'spacing', 'patchSize', 'batchSize', 'n
  */
 export function validatePlan(json: unknown, where = 'plan'): Plan {
   const c = new FieldChecker(where);
-  const o = c.object(json, '', PLAN_KEYS);
+  const o = c.object(json, '', PLAN_KEYS, ['orientation']);
+  if ('orientation' in o && o.orientation !== CANONICAL_ORIENTATION) c.fail('orientation', `"${CANONICAL_ORIENTATION}" (the one orientation meatus's networks see)`, o.orientation);
   if (o.version !== 1) c.fail('version', '1', o.version);
   if (typeof o.dataset !== 'string') c.fail('dataset', 'a string', o.dataset);
   const patchSize = c.vec3(o.patchSize, 'patchSize', 'positiveInt');
@@ -322,5 +327,6 @@ export function validatePlan(json: unknown, where = 'plan'): Plan {
     medianShape: c.vec3(o.medianShape, 'medianShape', 'positive'),
     normalization: { scheme: 'zscore', useMaskForNorm: norm.useMaskForNorm as boolean },
     fingerprint: validateFingerprint(o.fingerprint, c),
+    orientation: CANONICAL_ORIENTATION,
   };
 }

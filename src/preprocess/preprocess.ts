@@ -1,6 +1,9 @@
 /**
  * Preprocessing like nnU-Net v2's `DefaultPreprocessor` for `3d_fullres`, and its inverse for
- * inference. Per case, in nnU-Net's order:
+ * inference. Per case:
+ * 0. **orient**: array axes permuted and flipped (no interpolation) to the closest canonical
+ *    orientation, RAS (`src/volume/reorient.ts`; nnU-Net has no such step, MONAI's `Orientationd` does), so a
+ *    network sees every scan the same way whatever its storage order; then in nnU-Net's order:
  * 1. **crop** to the bounding box of the non-zero region (any channel ≠ 0);
  * 2. **z-score** each channel (`(x − mean) / max(std, 1e-8)`), over the hole-filled non-zero mask
  *    with 0 outside when the plan says `useMaskForNorm`, else over the whole crop;
@@ -29,6 +32,7 @@ import { label as labelComponents } from '../volume/components.js';
 import { crop, extractRegion } from '../volume/crop.js';
 import { zscore } from '../volume/normalize.js';
 import { resampleLabelsToShape, resampleToShape, resampledShape, type LabelResampleMode } from '../volume/resample.js';
+import { canonicalRecord, fromCanonical, reorient, reorientVec3, type CanonicalRecord } from '../volume/reorient.js';
 import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
 import { FieldChecker, formatJson, validatePlan, writePlan } from './plan.js';
@@ -36,11 +40,16 @@ import type { Plan, PreprocessedCase } from './types.js';
 
 /** What inference needs to map a prediction back onto the original image. */
 export interface CaseProperties {
-  /** Geometry of the original image. */
+  /** Geometry of the original image, as stored. */
   originalShape: Vec3;
   originalSpacing: Vec3;
   originalAffine: Mat4;
-  /** The non-zero crop, in original voxels. */
+  /**
+   * How the image was brought to the canonical orientation (RAS, see `src/volume/reorient.ts`)
+   * before anything else; absent in folders preprocessed before it existed (taken as none).
+   */
+  orientation?: CanonicalRecord;
+  /** The non-zero crop, in voxels of the canonically oriented original. */
   cropBox: Box;
   /** Geometry of the preprocessed grid (true spacing `originalSpacing · crop / shape`). */
   shape: Vec3;
@@ -92,10 +101,14 @@ function checkImages(images: Volume[]): void {
   }
 }
 
-/** Steps 1–3 on the images; returns the image, the crop and the target shape. */
-function preprocessImages(images: Volume[], plan: Plan): { image: Volume<Float32Array>; box: Box; properties: CaseProperties } {
-  checkImages(images);
-  const ref = images[0];
+/** Steps 0–3 on the images; returns the image, the crop and the properties that undo them. */
+function preprocessImages(inputs: Volume[], plan: Plan): { image: Volume<Float32Array>; box: Box; properties: CaseProperties } {
+  checkImages(inputs);
+  const ref = inputs[0];
+  const record = canonicalRecord(ref.affine);
+  // Every channel shares channel 0's grid, so the same reordering.
+  const images = inputs.map((im) => reorient(im, record.reorientation));
+  const canonical = images[0];
   const box = nonzeroBox(images);
   const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
   const n = voxels(size);
@@ -104,12 +117,13 @@ function preprocessImages(images: Volume[], plan: Plan): { image: Volume<Float32
   crops.forEach((im, c) => stacked.set(im.data, c * n));
   const cropped: Volume = { ...crops[0], data: stacked, channels: images.length };
   const mask = plan.normalization.useMaskForNorm ? { ...crops[0], data: fillHoles(nonzeroMask(crops), size) } : undefined;
-  const target = resampledShape(size, ref.spacing, plan.spacing);
+  const target = resampledShape(size, canonical.spacing, plan.spacing);
   const image = resampleToShape(zscore(cropped, mask), target, 'linear') as Volume<Float32Array>;
   const properties: CaseProperties = {
     originalShape: [...ref.shape] as Vec3,
     originalSpacing: [...ref.spacing] as Vec3,
     originalAffine: [...ref.affine],
+    orientation: record,
     cropBox: { start: [...box.start] as Vec3, end: [...box.end] as Vec3 },
     shape: image.shape,
     spacing: image.spacing,
@@ -133,7 +147,8 @@ export function preprocessCase(images: Volume[], label: Volume | null, plan: Pla
       throw new Error(`preprocess: label shape ${label.shape.join('×')}, expected ${images[0].shape.join('×')} (the image's)`);
     }
     const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
-    const cropped = crop({ ...label, data: Uint8Array.from(label.data) }, box.start, size);
+    const oriented = reorient({ ...label, data: Uint8Array.from(label.data) }, properties.orientation!.reorientation);
+    const cropped = crop(oriented, box.start, size);
     lab = resampleLabelsToShape(cropped, image.shape, 'onehot-linear', NUM_LABELS).data as Uint8Array;
   }
   const data = { image: image.data, label: lab, shape: image.shape, spacing: image.spacing, channels: images.length };
@@ -150,9 +165,26 @@ export function preprocessForInference(images: Volume[], plan: Plan): { image: F
 }
 
 /**
+ * A mask in the original image's geometry (e.g. a stage-1 whole tumour) on the preprocessed grid
+ * of `properties`: oriented, cropped and resampled (nearest neighbour) as the image was.
+ * @returns `[z, y, x]` values of the preprocessed grid, in the mask's type.
+ * @throws Error if the mask's shape is not the original image's.
+ */
+export function maskToPreprocessedGrid(mask: Volume<Uint8Array>, properties: CaseProperties): Uint8Array {
+  const p = properties;
+  if (mask.shape.some((s, a) => s !== p.originalShape[a])) {
+    throw new Error(`maskToPreprocessedGrid: mask shape ${mask.shape.join('×')}, expected ${p.originalShape.join('×')} (the image's)`);
+  }
+  const oriented = p.orientation ? reorient(mask, p.orientation.reorientation) : mask;
+  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
+  return resampleLabelsToShape(crop(oriented, p.cropBox.start, size), p.shape, 'nearest').data as Uint8Array;
+}
+
+/**
  * Maps a prediction on the preprocessed grid back to the original image: undoes the resampling
  * (a label map by `labelMode`, default one-hot linear; probabilities `[C, z, y, x]` linearly), then
- * the crop (padding with background: label 0, or probability 1 for class 0 and 0 for the others).
+ * the crop (padding with background: label 0, or probability 1 for class 0 and 0 for the others),
+ * then the orientation, so the result has the input's exact storage order and affine.
  * @param values a `Uint8Array` label map `[z, y, x]` or a `Float32Array` of class probabilities `[C, z, y, x]`.
  * @returns a volume with the original shape, spacing and affine (`channels` = C for probabilities).
  * @throws Error if the length of `values` is not a multiple of the preprocessed shape's voxels.
@@ -168,14 +200,16 @@ export function restoreToOriginal(values: Uint8Array | Float32Array, properties:
   const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
   const isLabel = values instanceof Uint8Array;
   const back = isLabel ? resampleLabelsToShape(grid, size, labelMode) : resampleToShape(grid, size, 'linear');
-  const out = extractRegion(back, p.cropBox.start.map((s) => -s) as Vec3, p.originalShape, 0);
+  const canonicalShape = p.orientation ? reorientVec3(p.originalShape, p.orientation.reorientation) : p.originalShape;
+  const out = extractRegion(back, p.cropBox.start.map((s) => -s) as Vec3, canonicalShape, 0);
   if (!isLabel) {
     // Background probability 1 outside the crop.
-    const m = voxels(p.originalShape);
-    const inside = extractRegion({ ...back, data: new Uint8Array(voxels(size)).fill(1), channels: undefined }, p.cropBox.start.map((s) => -s) as Vec3, p.originalShape, 0);
+    const m = voxels(canonicalShape);
+    const inside = extractRegion({ ...back, data: new Uint8Array(voxels(size)).fill(1), channels: undefined }, p.cropBox.start.map((s) => -s) as Vec3, canonicalShape, 0);
     for (let i = 0; i < m; i++) if (!inside.data[i]) out.data[i] = 1;
   }
-  return { ...out, spacing: [...p.originalSpacing] as Vec3, affine: [...p.originalAffine] };
+  const restored = p.orientation ? fromCanonical(out, p.orientation, p.originalAffine) : out;
+  return { ...restored, shape: [...p.originalShape] as Vec3, spacing: [...p.originalSpacing] as Vec3, affine: [...p.originalAffine] };
 }
 
 function bytesOf(a: Float32Array | Uint8Array): Uint8Array {
@@ -341,7 +375,7 @@ export async function readPreprocessedCase(dir: string, id: string): Promise<Pre
   }
   const c = new FieldChecker(jsonPath);
   const keys = ['version', 'id', 'patient', 'originalShape', 'originalSpacing', 'originalAffine', 'cropBox', 'shape', 'spacing', 'affine', 'channels'];
-  const o = c.object(json, '', keys);
+  const o = c.object(json, '', keys, ['orientation']);
   if (o.id !== id) c.fail('id', JSON.stringify(id), o.id);
   if (typeof o.patient !== 'string') c.fail('patient', 'a string', o.patient);
   const shape = c.vec3(o.shape, 'shape', 'positiveInt');

@@ -37,7 +37,7 @@ export interface NetworkPlan {
 
 /** Dataset fingerprint (nnU-Net's dataset_fingerprint.json, in our units). */
 export interface Fingerprint {
-  /** Per case: spacing `[z, y, x]` mm and shape after cropping to non-zero. */
+  /** Per case: spacing `[z, y, x]` mm and shape after cropping to non-zero, in the canonical orientation. */
   spacings: Vec3[];
   shapesAfterCrop: Vec3[];
   /** Intensity statistics of the image inside the foreground (label > 0), over all cases. */
@@ -63,6 +63,12 @@ export interface Plan {
   medianShape: Vec3;
   normalization: { scheme: 'zscore'; useMaskForNorm: boolean };
   fingerprint: Fingerprint;
+  /**
+   * The orientation the network sees every volume in (array axes x, y, z towards R, A, S; see
+   * `src/volume/reorient.ts`). Plans written before it was recorded lack it and mean the same:
+   * the phantoms they were made from are stored RAS or with flipped in-plane axes, z superior.
+   */
+  orientation?: 'RAS';
 }
 
 /** One preprocessed case: cropped, resampled to the plan's spacing, z-scored. */
