@@ -1,6 +1,7 @@
-"""Peer of bench/metrics.ts: Dice, ASSD and HD95 of one class as medpy.metric.binary computes them
-(medpy's code, reimplemented with scipy because medpy is not installed here: see
-test/fixtures/evaluate/make_fixtures.py for the definitions).
+"""Peer of bench/metrics.ts: Dice, ASSD and HD95 of one class as medpy 0.5.2's medpy.metric.binary
+computes them (loli/medpy tag 0.5.2, commit 3fbdf6c9608ebba9734e7a32a4d0642f022f0815: `dc`, `assd`,
+`hd95`, `__surface_distances`, transcribed onto scipy because medpy is not installed here; see
+test/fixtures/evaluate/make_fixtures.py).
 
 Usage: /usr/bin/python3 bench/peers/metrics_scipy.py PRED.raw REF.raw Z Y X SZ SY SX REPEATS
 PRED.raw and REF.raw are uint8 binary masks, C order [z, y, x]. Times dc + assd + hd95 together
@@ -30,14 +31,14 @@ def dc(result, reference):
 
 
 def assd(result, reference, voxelspacing):
-    return np.mean((surface_distances(result, reference, voxelspacing).mean(),
-                    surface_distances(reference, result, voxelspacing).mean()))
+    return np.concatenate([surface_distances(result, reference, voxelspacing),
+                           surface_distances(reference, result, voxelspacing)]).mean()
 
 
 def hd95(result, reference, voxelspacing):
     hd1 = surface_distances(result, reference, voxelspacing)
     hd2 = surface_distances(reference, result, voxelspacing)
-    return max(np.percentile(hd1, 95), np.percentile(hd2, 95))
+    return np.percentile(np.hstack((hd1, hd2)), 95)
 
 
 pred_path, ref_path, z, y, x, sz, sy, sx, repeats = sys.argv[1:10]

@@ -5,6 +5,7 @@
 import { oneOf, parseCli } from './args.js';
 import { evaluateFolder } from '../evaluate/folder.js';
 import type { MetricOptions } from '../evaluate/metrics.js';
+import { DISTANCE_DEFINITIONS } from '../evaluate/surface.js';
 import { toJson, writeEvaluation } from '../evaluate/report.js';
 import { ProgressBar } from '../util/progress.js';
 
@@ -24,7 +25,10 @@ options:
   --out DIR              output folder
   --name NAME            the method's row name in the tables (default: prediction)
   --empty-dice nan|one   Dice when a class is absent from both (default: the metrics' default)
-  --distance medpy|monai surface definition of ASSD/HD95 (default: the metrics' default)
+  --distance D           whose ASSD/HD95 definitions: medpy (default; medpy 0.5.2: ASSD and HD95
+                         over both directed surface-distance sets pooled), medpy-0.4 (ASSD the
+                         mean of the two directed means, as medpy 0.4.0 and crossMoDA 2021-22),
+                         monai (HD95 the larger of the two directed 95th percentiles)
   --penalty MM           ASSD/HD95 when a class is absent from exactly one (default: inf)
   --threads N            worker threads (default 2)
   --json                 print summary.json to stdout`;
@@ -50,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof values === 'number') return values;
   const options: Omit<MetricOptions, 'names'> = {};
   const emptyDice = oneOf('empty-dice', values['empty-dice'], ['nan', 'one'] as const);
-  const distance = oneOf('distance', values.distance, ['medpy', 'monai'] as const);
+  const distance = oneOf('distance', values.distance, DISTANCE_DEFINITIONS);
   const penalty = positive('penalty', values.penalty, false);
   if (emptyDice) options.emptyDice = emptyDice;
   if (distance) options.distance = distance;
@@ -73,6 +77,9 @@ export async function run(argv: string[]): Promise<number> {
   warn(`references without a prediction in ${ev.predDir}`, ev.missingPredictions);
   warn(`predictions without a reference in ${ev.refDir}`, ev.missingReferences);
   if (values.json) console.log(toJson(result).trimEnd());
-  else console.log(`evaluated ${ev.cases.length} cases in ${ev.seconds.toFixed(1)} s; wrote cases.csv, summary.json, table1.md, table2.md to ${out}`);
+  else {
+    console.log(`evaluated ${ev.cases.length} cases in ${ev.seconds.toFixed(1)} s; wrote cases.csv, summary.json, table1.md, table2.md to ${out}`);
+    console.log(`ASSD and HD95 by ${result.distances}`);
+  }
   return 0;
 }

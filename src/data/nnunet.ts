@@ -13,7 +13,8 @@
  * Listing a dataset reads only names and `dataset.json`; images are read on demand.
  */
 
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { makeDirs } from '../util/output-path.js';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeNifti } from '../volume/nifti-file.js';
@@ -168,13 +169,13 @@ export async function writeNnunetCase(root: string, id: string, images: Volume[]
   const ending = opts.file_ending ?? '.nii.gz';
   if (set === 'Tr' && !label) throw new Error(`writeNnunetCase: case ${id}: a training case needs a label`);
   if (set === 'Ts' && label) throw new Error(`writeNnunetCase: case ${id}: a test case has no label in the raw layout`);
-  await mkdir(join(root, `images${set}`), { recursive: true });
+  makeDirs(join(root, `images${set}`));
   for (let c = 0; c < images.length; c++) {
     const path = join(root, `images${set}`, `${id}_${String(c).padStart(4, '0')}${ending}`);
     await writeNifti(path, images[c], { datatype: opts.imageDatatype ?? 'float32' });
   }
   if (label) {
-    await mkdir(join(root, 'labelsTr'), { recursive: true });
+    makeDirs(join(root, 'labelsTr'));
     await writeNifti(join(root, 'labelsTr', `${id}${ending}`), label, { datatype: 'uint8', reference: images[0] });
   }
 }

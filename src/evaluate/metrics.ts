@@ -3,7 +3,8 @@
  * HD95 per class, and the boundary ASSD between the intrameatal/extrameatal interfaces.
  *
  * Classes (crossMoDA 2023 labels): background = label 0, extrameatal (EM) = 1, intrameatal (IM) = 2,
- * whole tumour (WT) = label > 0. Distances follow medpy (see `surface.ts`); the background gets
+ * whole tumour (WT) = label > 0. Distances follow medpy 0.5.2 by default, medpy 0.4.0 or MONAI on
+ * request (see `surface.ts`, which cites the sources); the background gets
  * Dice only (its surface would include the image border, so medpy's ASSD of it measures the field
  * of view; nnU-Net and the paper report Dice alone for it): its `assd` and `hd95` are `NaN`.
  *
@@ -34,7 +35,7 @@ export const CLASSES: readonly ClassName[] = ['background', 'extrameatal', 'intr
 export interface MetricOptions {
   /** Dice when both masks are empty: `'nan'` (default; nnU-Net — left out of means, counted) or `'one'`. */
   emptyDice?: 'nan' | 'one';
-  /** ASSD definition: `'medpy'` (default, as crossMoDA) or `'monai'` (see `surface.ts`). */
+  /** ASSD and HD95 definitions: `'medpy'` (default; medpy 0.5.2), `'medpy-0.4'` or `'monai'` (see `surface.ts`). */
   distance?: DistanceDefinition;
   /** ASSD/HD95 when exactly one side is empty: `null` (default) `+Infinity` (the paper's "inf"), or this many mm (crossMoDA). */
   emptyPenalty?: number | null;
@@ -69,8 +70,9 @@ export interface CaseMetrics {
  * Dice of two binary masks: `2|P∩R| / (|P| + |R|)`.
  * @param pred - Predicted mask; any non-zero is "set".
  * @param ref - Reference mask, same length.
- * @param emptyDice - Value when both are empty: `'nan'` (default, nnU-Net) gives `NaN`, `'one'` gives 1
- *   (medpy's `dc` gives 0 there).
+ * @param emptyDice - Value when both are empty: `'nan'` (default, nnU-Net) gives `NaN`, `'one'` gives 1,
+ *   as medpy's `dc` does since 0.5.0 (`except ZeroDivisionError: dc = 1.0`, loli/medpy commit
+ *   e3536ce3e38e42a0e71ddefbd4d517f73ae80174; medpy 0.4.0 returned 0 there).
  * @throws Error if the lengths differ.
  */
 export function dice(pred: Uint8Array, ref: Uint8Array, emptyDice: 'nan' | 'one' = 'nan'): number {

@@ -16,6 +16,7 @@ import { readNifti } from '../volume/nifti-file.js';
 import { boxPlot, mostDifferentCases, panelPng } from './figures.js';
 import { listLabelMaps, type FolderEvaluation } from './folder.js';
 import { CLASSES, type CaseMetrics, type ClassName, type MetricOptions } from './metrics.js';
+import { DISTANCE_DEFINITIONS, describeDistances, type DistanceDefinition } from './surface.js';
 import { summarize, type Summary } from './stats.js';
 import {
   CLASS_LABELS,
@@ -37,6 +38,9 @@ export interface EvaluationSummary {
   pred: string;
   ref: string;
   options: Omit<MetricOptions, 'names'>;
+  /** The ASSD/HD95 definition used (`options.distance` or the default), and what it computes. */
+  distance: DistanceDefinition;
+  distances: string;
   counts: { cases: number; missingPredictions: number; missingReferences: number };
   missingPredictions: string[];
   missingReferences: string[];
@@ -55,10 +59,13 @@ export function evaluationSummary(ev: FolderEvaluation, options: Omit<MetricOpti
   for (const c of CLASSES) {
     classes[c] = Object.fromEntries(METRICS.map((m) => [m, summarize(column(ev.cases, c, m))])) as EvaluationSummary['classes'][ClassName];
   }
+  const distance = options.distance ?? 'medpy';
   return {
     pred: ev.predDir,
     ref: ev.refDir,
     options,
+    distance,
+    distances: describeDistances(distance),
     counts: { cases: ev.cases.length, missingPredictions: ev.missingPredictions.length, missingReferences: ev.missingReferences.length },
     missingPredictions: ev.missingPredictions,
     missingReferences: ev.missingReferences,
@@ -77,7 +84,7 @@ export async function writeEvaluation(out: string, ev: FolderEvaluation, options
   await writeFileAtomic(join(out, 'cases.csv'), casesToCsv(ev.cases));
   await writeFileAtomic(join(out, 'summary.json'), toJson(summary));
   await writeFileAtomic(join(out, 'table1.md'), table1(method).markdown);
-  await writeFileAtomic(join(out, 'table2.md'), table2(method).markdown);
+  await writeFileAtomic(join(out, 'table2.md'), table2(method).markdown + distanceNote(summary.distance));
   return summary;
 }
 
@@ -93,7 +100,38 @@ export async function readMethod(name: string, dir: string): Promise<MethodCases
   } catch (e) {
     throw new Error(`method '${name}': cannot read ${file} (${(e as Error).message}); expected a folder written by meatus evaluate`);
   }
-  return { name, cases: parseCasesCsv(text, file) };
+  const cases = parseCasesCsv(text, file);
+  const summaryFile = join(dir, 'summary.json');
+  // summary.json names the definition since meatus 0.1's fix of HD95; older folders leave it unknown.
+  const summary = await readFile(summaryFile, 'utf8').then(
+    (t) => JSON.parse(t) as { distance?: unknown },
+    () => null,
+  );
+  const distance = summary?.distance;
+  if (distance !== undefined && !DISTANCE_DEFINITIONS.includes(distance as DistanceDefinition)) {
+    throw new Error(`method '${name}': ${summaryFile}: distance ${JSON.stringify(distance)} is not one of ${DISTANCE_DEFINITIONS.join(', ')}`);
+  }
+  return { name, cases, distance: distance as DistanceDefinition | undefined };
+}
+
+/** The line naming the ASSD/HD95 definition under a table. */
+function distanceNote(distance: DistanceDefinition | undefined): string {
+  return distance ? `\nASSD and HD95 by ${describeDistances(distance)}.\n` : '';
+}
+
+/**
+ * The one definition all `methods` were scored with (undefined when none says).
+ * @throws Error naming the methods when they were scored with different definitions.
+ */
+export function commonDistance(methods: MethodCases[]): DistanceDefinition | undefined {
+  const known = methods.filter((m) => m.distance !== undefined);
+  const kinds = [...new Set(known.map((m) => m.distance))];
+  if (kinds.length > 1) {
+    throw new Error(
+      `the methods were scored with different ASSD/HD95 definitions (${known.map((m) => `${m.name}: ${m.distance}`).join(', ')}); evaluate them again with one --distance`,
+    );
+  }
+  return kinds[0];
 }
 
 /** Where to find the volumes of Fig. 3. */
@@ -178,6 +216,7 @@ export interface ComparisonOptions {
  * @returns the files written.
  */
 export async function writeComparison(out: string, methods: MethodCases[], opts: ComparisonOptions = {}): Promise<string[]> {
+  const distance = commonDistance(methods);
   const written: string[] = [];
   const put = async (name: string, data: string | Uint8Array) => {
     await writeFileAtomic(join(out, name), data);
@@ -188,7 +227,7 @@ export async function writeComparison(out: string, methods: MethodCases[], opts:
     ['table2', table2(methods, opts.classes)],
     ['wilcoxon', wilcoxonTable(pairTests(methods, opts.classes), opts.classes)],
   ] as const) {
-    await put(`${name}.md`, t.markdown);
+    await put(`${name}.md`, name === 'table1' ? t.markdown : t.markdown + distanceNote(distance));
     await put(`${name}.csv`, t.csv);
   }
   for (const metric of ['dice', 'assd'] as const) {

@@ -1,16 +1,32 @@
 /**
- * Surface distances between two binary masks — ASSD and HD95 — as medpy defines them
- * (`medpy.metric.binary.assd` / `hd95`, the definitions crossMoDA scores with):
+ * Surface distances between two binary masks — ASSD and HD95 — with the definitions of the peers
+ * they are named after, as their sources are written (checked against the code, not descriptions):
  *
  * - the surface (border) of a mask is `mask XOR binary_erosion(mask, generate_binary_structure(3, 1))`:
  *   its set voxels with a 6-neighbour outside the mask, voxels outside the volume counting as unset
- *   (scipy's `border_value=0`), so a mask touching the volume border has a surface there;
+ *   (scipy's `border_value=0`), so a mask touching the volume border has a surface there. medpy's
+ *   `__surface_distances` (connectivity 1) and MONAI's `get_mask_edges` (scipy's default structure,
+ *   after a crop padded with zeros) both do this;
  * - the directed distances from A to B are, for every surface voxel of A, the Euclidean distance in
  *   mm to the nearest surface voxel of B (`distance_transform_edt(~border(B), sampling=spacing)`
  *   read at `border(A)`);
- * - ASSD (medpy) = mean(mean(d(A→B)), mean(d(B→A))); ASSD (MONAI,
- *   `compute_average_surface_distance(symmetric=True)`) = the mean of both directed sets together;
- * - HD95 = max(p95(d(A→B)), p95(d(B→A))), numpy's linear percentile.
+ * - the definitions ({@link DistanceDefinition}), for directed sets d(A→B), d(B→A):
+ *   - `'medpy'` — medpy 0.5.2 (`loli/medpy`, `medpy/metric/binary.py` at tag 0.5.2, commit
+ *     3fbdf6c9608ebba9734e7a32a4d0642f022f0815): `assd` = mean of both sets pooled
+ *     (`numpy.concatenate([...]).mean()`), `hd95` = 95th percentile of both sets pooled
+ *     (`numpy.percentile(numpy.hstack((hd1, hd2)), 95)`);
+ *   - `'medpy-0.4'` — medpy 0.4.0 (tag 0.4.0, commit 90dcb2b5821062dad5427ced6b6c25d2b278e146; the
+ *     PyPI release until 2024, which crossMoDA 2021–22's `scores.py` ran): `assd` = mean of the two
+ *     directed means (`numpy.mean((asd(a, b), asd(b, a)))`), `hd95` pooled as above (unchanged since
+ *     medpy added it);
+ *   - `'monai'` — MONAI (`monai/metrics/surface_distance.py`, `hausdorff_distance.py`,
+ *     `Project-MONAI/MONAI` commit d388d1c6fec8cb3a0eebee5b5a0b9776ca59ca83):
+ *     `compute_average_surface_distance(symmetric=True)` = mean of both sets pooled (as medpy 0.5.2),
+ *     `compute_hausdorff_distance(percentile=95)` = the larger of the two directed 95th percentiles.
+ *   Percentiles are numpy's linear ones (MONAI's `torch.quantile` interpolates the same way).
+ *
+ * The two HD95s differ when one direction has a few far voxels: a small far false positive adds
+ * a handful of large distances to d(P→R) — its own 95th percentile jumps, the pooled one need not.
  *
  * Speed, exactly: every surface voxel of a mask lies in the mask's bounding box, so all work is done
  * on the union box of both masks. Inside it the erosion is unchanged (just outside the box both masks
@@ -26,12 +42,34 @@ import { erode } from '../volume/morphology.js';
 import type { Vec3 } from '../volume/volume.js';
 import { percentile } from './stats.js';
 
-/** How the symmetric ASSD combines the two directed distance sets. */
-export type DistanceDefinition = 'medpy' | 'monai';
+/**
+ * Whose ASSD and HD95 definitions to use (see the file comment): `'medpy'` (medpy 0.5.2: both
+ * pooled), `'medpy-0.4'` (medpy 0.4.0: ASSD the mean of the two directed means, HD95 pooled),
+ * `'monai'` (MONAI: ASSD pooled, HD95 the larger directed 95th percentile).
+ */
+export type DistanceDefinition = 'medpy' | 'medpy-0.4' | 'monai';
+
+/** The definitions, in the order options list them; `'medpy'` is the default. */
+export const DISTANCE_DEFINITIONS: readonly DistanceDefinition[] = ['medpy', 'medpy-0.4', 'monai'];
+
+/**
+ * One line naming what ASSD and HD95 are under `distance`, for every output that reports them.
+ * @example describeDistances('medpy') // "medpy 0.5.2: ASSD = mean of both directed surface-distance sets pooled; HD95 = 95th percentile of both sets pooled"
+ */
+export function describeDistances(distance: DistanceDefinition): string {
+  switch (distance) {
+    case 'medpy':
+      return 'medpy 0.5.2: ASSD = mean of both directed surface-distance sets pooled; HD95 = 95th percentile of both sets pooled';
+    case 'medpy-0.4':
+      return 'medpy 0.4.0: ASSD = mean of the two directed mean surface distances; HD95 = 95th percentile of both directed sets pooled';
+    case 'monai':
+      return 'MONAI: ASSD = mean of both directed surface-distance sets pooled; HD95 = the larger of the two directed 95th percentiles';
+  }
+}
 
 /** Options of {@link surfaceDistances}. */
 export interface SurfaceDistanceOptions {
-  /** ASSD definition: `'medpy'` (default; mean of the two directed means, as crossMoDA) or `'monai'` (mean of all distances). */
+  /** ASSD and HD95 definitions: `'medpy'` (default), `'medpy-0.4'` or `'monai'` (see {@link DistanceDefinition}). */
   distance?: DistanceDefinition;
   /**
    * Value of ASSD and HD95 when exactly one mask is empty: `null` (default) gives `+Infinity`,
@@ -53,7 +91,7 @@ export interface SurfaceDistanceOptions {
 export interface SurfaceDistances {
   /** Average symmetric surface distance (definition per `opts.distance`). */
   assd: number;
-  /** 95th-percentile Hausdorff distance (medpy `hd95`). */
+  /** 95th-percentile Hausdorff distance (definition per `opts.distance`). */
   hd95: number;
   /** Directed distances from each surface voxel of `pred` (in voxel order, x fastest) to the surface of `ref`; empty if either mask is. */
   predToRef: Float64Array;
@@ -120,7 +158,7 @@ export function directedDistances(
 }
 
 /**
- * ASSD and HD95 from the two directed distance sets (see the file comment for the definitions).
+ * ASSD and HD95 from the two directed distance sets, by `distance` (see the file comment).
  * @returns `NaN` for both if either set is empty.
  */
 export function symmetricDistances(
@@ -131,13 +169,21 @@ export function symmetricDistances(
   if (predToRef.length === 0 || refToPred.length === 0) return { assd: NaN, hd95: NaN };
   const sum = (a: Float64Array): number => a.reduce((s, v) => s + v, 0);
   const assd =
-    distance === 'monai'
-      ? (sum(predToRef) + sum(refToPred)) / (predToRef.length + refToPred.length)
-      : (sum(predToRef) / predToRef.length + sum(refToPred) / refToPred.length) / 2;
-  const hd95 = Math.max(
-    percentile(Float64Array.from(predToRef).sort(), 95),
-    percentile(Float64Array.from(refToPred).sort(), 95),
-  );
+    distance === 'medpy-0.4'
+      ? (sum(predToRef) / predToRef.length + sum(refToPred) / refToPred.length) / 2
+      : (sum(predToRef) + sum(refToPred)) / (predToRef.length + refToPred.length);
+  let hd95: number;
+  if (distance === 'monai') {
+    hd95 = Math.max(
+      percentile(Float64Array.from(predToRef).sort(), 95),
+      percentile(Float64Array.from(refToPred).sort(), 95),
+    );
+  } else {
+    const pooled = new Float64Array(predToRef.length + refToPred.length);
+    pooled.set(predToRef);
+    pooled.set(refToPred, predToRef.length);
+    hd95 = percentile(pooled.sort(), 95);
+  }
   return { assd, hd95 };
 }
 
@@ -150,8 +196,8 @@ export function checkSurfaceOptions(
   opts: SurfaceDistanceOptions,
 ): Required<SurfaceDistanceOptions> {
   const distance = opts.distance ?? 'medpy';
-  if (distance !== 'medpy' && distance !== 'monai') {
-    throw new Error(`${fn}: opts.distance must be 'medpy' or 'monai', got ${JSON.stringify(distance)}`);
+  if (!DISTANCE_DEFINITIONS.includes(distance)) {
+    throw new Error(`${fn}: opts.distance must be ${DISTANCE_DEFINITIONS.map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(distance)}`);
   }
   const emptyPenalty = opts.emptyPenalty ?? null;
   if (

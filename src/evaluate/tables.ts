@@ -7,6 +7,7 @@
  * Non-finite numbers are written `inf`, `-inf` and `nan` in CSV and tables, and read back from
  * those (and `Infinity`, `NaN`, any case).
  */
+import type { DistanceDefinition } from './surface.js';
 import { CLASSES, type CaseMetrics, type ClassMetrics, type ClassName } from './metrics.js';
 import { summarize, type Summary } from './stats.js';
 import { wilcoxon } from './wilcoxon.js';
@@ -29,6 +30,8 @@ export const CLASS_LABELS: Readonly<Record<ClassName, string>> = {
 export interface MethodCases {
   name: string;
   cases: CaseMetrics[];
+  /** The ASSD/HD95 definition the cases were scored with, when known (from `summary.json`). */
+  distance?: DistanceDefinition;
 }
 
 /** A table in both formats. */

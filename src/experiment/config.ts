@@ -21,6 +21,7 @@
  *   "output": "phantom-paper"
  * }
  */
+import { DISTANCE_DEFINITIONS, type DistanceDefinition } from '../evaluate/surface.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { PAPER_PROPORTIONS } from '../data/split.js';
@@ -70,7 +71,7 @@ export interface ExperimentConfig {
     /** Also train stage 2 on stage-1 predictions of the training cases (the paper's suggestion). */
     stage2OnPredictions: boolean;
   };
-  evaluation: { emptyDice: 'nan' | 'one'; distance: 'medpy' | 'monai'; panels: number };
+  evaluation: { emptyDice: 'nan' | 'one'; distance: DistanceDefinition; panels: number };
   /** The results folder (absolute after validation). */
   output: string;
 }
@@ -196,7 +197,7 @@ function evaluation(c: FieldChecker, v: unknown): ExperimentConfig['evaluation']
   const o = c.object(v ?? {}, 'evaluation', [], ['emptyDice', 'distance', 'panels', 'comment']);
   return {
     emptyDice: oneOf(c, o.emptyDice, 'evaluation.emptyDice', ['nan', 'one'] as const, 'nan'),
-    distance: oneOf(c, o.distance, 'evaluation.distance', ['medpy', 'monai'] as const, 'medpy'),
+    distance: oneOf(c, o.distance, 'evaluation.distance', DISTANCE_DEFINITIONS, 'medpy'),
     panels: count(c, o.panels, 'evaluation.panels', 2, 0),
   };
 }

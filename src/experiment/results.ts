@@ -9,6 +9,7 @@
  * (the per-method mean Dice, the median ASSD, …); with one seed, Dice is mean ± SD over cases as
  * in the paper.
  */
+import { describeDistances } from '../evaluate/surface.js';
 import { summarize } from '../evaluate/stats.js';
 import { fmt, fmtP, pairTest, type MethodCases } from '../evaluate/tables.js';
 import type { CaseMetrics, ClassName } from '../evaluate/metrics.js';
@@ -223,7 +224,7 @@ export function resultsMarkdown(input: ResultsInput): string {
     '',
     `Reproduces the protocol of ${PAPER.citation}`,
     '',
-    `Training: ${cfg.training.epochs} epochs × ${cfg.training.iterationsPerEpoch} iterations (validation ${cfg.training.validationIterations}) on ${cfg.training.device}; seeds ${cfg.seeds.join(', ')}; τ = ${cfg.methods.twoStage.tau} mm. Evaluation: empty Dice ${cfg.evaluation.emptyDice}, distances ${cfg.evaluation.distance}. Time spent on work, summed over all runs: ${(input.seconds / 60).toFixed(1)} min (per step: experiment-log.jsonl). Full tables with HD95, all pairwise tests and the figures: compare/.`,
+    `Training: ${cfg.training.epochs} epochs × ${cfg.training.iterationsPerEpoch} iterations (validation ${cfg.training.validationIterations}) on ${cfg.training.device}; seeds ${cfg.seeds.join(', ')}; τ = ${cfg.methods.twoStage.tau} mm. Evaluation: empty Dice ${cfg.evaluation.emptyDice}, ASSD and HD95 by ${describeDistances(cfg.evaluation.distance)}. Time spent on work, summed over all runs: ${(input.seconds / 60).toFixed(1)} min (per step: experiment-log.jsonl). Full tables with HD95, all pairwise tests and the figures: compare/.`,
     '',
     '## Table 1 and Table 2',
     '',

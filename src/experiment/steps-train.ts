@@ -8,8 +8,9 @@
  * the stage-1 model's whole-tumour prediction on the preprocessed grid (uint8 0/1, `[z, y, x]`,
  * largest 6-connected component), for the train and validation cases.
  */
+import { makeDirs } from '../util/output-path.js';
 import { existsSync } from 'node:fs';
-import { readFile, symlink, mkdir } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Split } from '../data/split.js';
 import { loadModel } from '../infer/model.js';
@@ -103,7 +104,7 @@ export function stage1PredictionData(cfg: ExperimentConfig, seed: number): strin
 export async function prepareStage1PredictionData(cfg: ExperimentConfig, stage1: RunSpec, split: Split, say: Say): Promise<string> {
   const shared = layout(cfg.output).preprocessed;
   const dir = stage1PredictionData(cfg, stage1.seed);
-  await mkdir(dir, { recursive: true });
+  makeDirs(dir);
   const ids = [...split.train, ...split.validation];
   const link = async (name: string) => {
     if (!existsSync(join(dir, name))) await symlink(join(shared, name), join(dir, name));

@@ -3,27 +3,34 @@
  * folder, then rename (atomic on POSIX file systems). Used by every writer in meatus.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { makeDirs } from './output-path.js';
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** The error to report: the first failure, named by `path` and never by the temporary file. */
+function failure(path: string, tmp: string, err: unknown): Error {
+  return new Error(`cannot write ${path}: ${(err as Error).message.split(tmp).join(path)}`);
+}
+
 /**
- * Writes `data` to `path` atomically, creating the folder if needed.
- * @throws Error naming the path when the folder cannot be created or the file written.
+ * Writes `data` to `path` atomically, creating the folder if needed (see `makeDirs`).
+ * @throws Error naming the path (never the temporary file) when the folder cannot be created or
+ *   the file written; a failed clean-up of the temporary file does not hide that error.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = tempName(path);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw failure(path, tmp, err);
   }
 }
 
@@ -31,12 +38,16 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
   const tmp = tempName(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the folder may not exist or be a file: the first error is the one to report
+    }
+    throw failure(path, tmp, err);
   }
 }
 

@@ -132,7 +132,7 @@ test('meatus evaluate/compare: usage errors exit 2, bad values throw naming the 
   assert.equal((await quiet(runEvaluate, ['--pred', 'x'])).code, 2);
   assert.match((await quiet(runEvaluate, ['--bogus'])).err, /usage: meatus evaluate/);
   assert.equal((await quiet(runEvaluate, ['--help'])).code, 0);
-  await assert.rejects(quiet(runEvaluate, ['--pred', 'a', '--ref', 'b', '--out', 'c', '--distance', 'x']), /--distance: expected medpy or monai, got 'x'/);
+  await assert.rejects(quiet(runEvaluate, ['--pred', 'a', '--ref', 'b', '--out', 'c', '--distance', 'x']), /--distance: expected medpy or medpy-0.4 or monai, got 'x'/);
   await assert.rejects(quiet(runCompare, ['--method', 'a', '--out', 'c']), /--method: expected NAME=DIR, got 'a'/);
   await assert.rejects(quiet(runCompare, ['--method', `a=${join(root, 'nope')}`, '--out', 'c']), /method 'a': cannot read .*nope\/cases\.csv/);
   await assert.rejects(quiet(runCompare, ['--method', `a=${join(root, 'eval', 'shifted')}`, '--out', join(root, 'c2'), '--image', 'x']), /expected all three/);

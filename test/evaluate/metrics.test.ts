@@ -1,9 +1,10 @@
-// Dice, ASSD, HD95 and boundary ASSD against medpy's definitions computed with scipy (fixtures),
+// Dice, ASSD, HD95 and boundary ASSD against medpy's (0.5.2, 0.4.0), MONAI's and nnU-Net's code
+// paths transcribed onto scipy (fixtures; make_fixtures.py cites the sources),
 // the bounding-box crop against the full-volume computation, and the error messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLASSES, dice, evaluateCase, type MetricOptions } from '../../src/evaluate/metrics.js';
-import { directedDistances, maskBorder, surfaceDistances } from '../../src/evaluate/surface.js';
+import { DISTANCE_DEFINITIONS, directedDistances, maskBorder, surfaceDistances } from '../../src/evaluate/surface.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
 import { close, fixtures, num, u8 } from '../fixtures/evaluate/fixtures.js';
 
@@ -25,9 +26,9 @@ test(`fixtures were made with scipy ${fixtures.scipy}, numpy ${fixtures.numpy}`,
   assert.ok(fixtures.metrics.length >= 10);
 });
 
-for (const distance of ['medpy', 'monai'] as const) {
+for (const distance of DISTANCE_DEFINITIONS) {
   for (const f of fixtures.metrics) {
-    test(`evaluateCase (${distance}) matches scipy: ${f.name}`, () => {
+    test(`evaluateCase (${distance}) matches the peer's code: ${f.name}`, () => {
       const m = evaluateCase(
         vol(u8(f.pred), f.shape, f.spacing),
         vol(u8(f.ref), f.shape, f.spacing),
@@ -45,17 +46,41 @@ for (const distance of ['medpy', 'monai'] as const) {
           assert.ok(Number.isNaN(got.assd) && Number.isNaN(got.hd95), 'background distances are NaN');
           continue;
         }
-        close(got.assd, num(distance === 'medpy' ? e.assd! : e.assdMonai!), `${c} assd`);
-        close(got.hd95, num(e.hd95!), `${c} hd95`);
+        close(got.assd, num(e.assd![distance]), `${c} assd`);
+        close(got.hd95, num(e.hd95![distance]), `${c} hd95`);
       }
-      close(
-        m.boundaryAssd,
-        num(distance === 'medpy' ? f.boundaryAssd : f.boundaryAssdMonai),
-        'boundary assd',
-      );
+      close(m.boundaryAssd, num(f.boundaryAssd[distance]), 'boundary assd');
     });
   }
 }
+
+test("Dice of two empty masks: emptyDice 'one' is medpy 0.5.2's dc, 'nan' nnU-Net's", () => {
+  let checked = 0;
+  for (const f of fixtures.metrics) {
+    const p = vol(u8(f.pred), f.shape, f.spacing);
+    const r = vol(u8(f.ref), f.shape, f.spacing);
+    const one = evaluateCase(p, r, f.name, { emptyDice: 'one' });
+    for (const c of CLASSES) {
+      close(one.classes[c].dice, num(f.classes[c].diceMedpy), `${f.name} ${c} medpy dc`);
+      if (Number.isNaN(num(f.classes[c].dice))) {
+        checked++;
+        assert.equal(num(f.classes[c].diceMedpy04), 0, 'medpy 0.4.0 gave 0 there');
+      }
+    }
+  }
+  assert.ok(checked >= 2, 'the fixtures hold classes empty on both sides');
+});
+
+test('HD95: a small far false positive — medpy pools both directions, MONAI takes the larger directed p95', () => {
+  const f = fixtures.metrics.find((x) => x.name.startsWith('far small false positive'))!;
+  const e = f.classes.extrameatal;
+  assert.equal(num(e.hd95!.medpy), 0, "medpy's pooled p95 ignores the blob's few voxels");
+  assert.ok(num(e.hd95!.monai) > 3, `MONAI's directed p95 sees the blob: ${String(e.hd95!.monai)}`);
+  const p = vol(u8(f.pred), f.shape, f.spacing);
+  const r = vol(u8(f.ref), f.shape, f.spacing);
+  assert.equal(evaluateCase(p, r, 'x').classes.extrameatal.hd95, 0, 'the default is medpy');
+  close(evaluateCase(p, r, 'x', { distance: 'monai' }).classes.extrameatal.hd95, num(e.hd95!.monai), 'monai');
+});
 
 test('evaluateCase: any voxel type gives the same metrics as uint8', () => {
   const f = fixtures.metrics[1];

@@ -6,7 +6,7 @@
  * bit-identical files.
  */
 
-import { mkdir } from 'node:fs/promises';
+import { makeDirs } from '../../util/output-path.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../nnunet.js';
@@ -113,7 +113,7 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
   const seed = o.seed ?? 0;
   const patients = o.patients ?? Math.max(1, Math.round((o.cases * 137) / 227));
   const tp = timepointsPerPatient(o.cases, patients, seed);
-  await mkdir(o.out, { recursive: true });
+  makeDirs(o.out);
   const jobs: PatientJob[] = tp.map((timepoints, patient) => ({ out: o.out, config: o.config ?? {}, seed, patient, timepoints }));
   const nJobs = o.keepPhantoms ? 1 : Math.min(o.jobs ?? 1, patients);
   if (!Number.isInteger(nJobs) || nJobs < 1) throw new Error(`phantom dataset: jobs: expected a positive integer, got ${o.jobs}`);
