@@ -5,8 +5,9 @@
  *   validates the folder (see `src/data/check.ts`); exit code 1 when problems are found.
  * - `meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern RE]`:
  *   a patient-level train/validation/test split of the training cases (see `src/data/split.ts`).
- * - `meatus dataset convert DIR --out NEW [--map 1=2,2=1,3=0]`: the labelled cases of DIR (nnU-Net
- *   raw or crossMoDA) as a new nnU-Net raw dataset with meatus's label values (see `src/data/convert.ts`).
+ * - `meatus dataset convert DIR --out NEW [--map 1=2,2=1,3=0 | --preset crossmoda2023]`: the labelled
+ *   cases of DIR (nnU-Net raw or crossMoDA) as a new nnU-Net raw dataset with meatus's label values
+ *   (see `src/data/convert.ts`, presets in `src/data/crossmoda.ts`).
  */
 
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ import { readCrossmodaDataset } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { splitPatients, writeSplit } from '../data/split.js';
 import { convertDataset, parseLabelMap } from '../data/convert.js';
+import { labelPreset } from '../data/crossmoda.js';
 import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +27,7 @@ export const summary = 'check a dataset folder, split it by patient, or convert 
 const USAGE = `usage:
   meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]
   meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX]
-  meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,...]
+  meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023]
 
 check: reports geometry mismatches, unexpected label values, missing or unreadable files;
        exit code 1 when there are problems. Never modifies the dataset.
@@ -34,7 +36,9 @@ split: all timepoints of a patient go to the same set; patient/timepoint are rea
 convert: writes the labelled cases of DIR (nnU-Net raw or crossMoDA) to NEW_DIR as an nnU-Net raw
        dataset with meatus's labels (0 background, 1 extrameatal, 2 intrameatal), mapping label
        values with --map: e.g. --map 1=2,2=1,3=0 for data coded 1 = intrameatal, 2 = extrameatal,
-       3 = cochlea. A value left outside 0–2 is an error naming the file. DIR is not modified.`;
+       3 = cochlea. A value left outside 0–2 is an error naming the file. DIR is not modified.
+       --preset crossmoda2023 applies crossMoDA 2023's codes (1 extra-meatal → 1, 2 intra-meatal → 2,
+       3 cochlea → 0); \`meatus dataset check DIR\` prints each case's label values and counts first.`;
 
 async function check(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,7 +55,13 @@ async function check(argv: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
+    for (const [id, counts] of Object.entries(report.labelCounts)) {
+      console.log(`${id}: label values ${Object.entries(counts).map(([v, n]) => `${v} (${n} voxels)`).join(', ')}`);
+    }
     for (const p of report.problems) console.log(`${p.file}: ${p.field}: ${p.message}`);
+    if (report.sourceCases) {
+      console.log(`${report.sourceCases} ceT1 cases with labels (crossMoDA source domain) are not counted: meatus segments T2`);
+    }
     console.log(
       `${positionals[0]} (${report.layout}): ${report.cases} cases, ${report.labelled} labelled, ` +
         (report.problems.length === 0 ? 'no problems' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`),
@@ -95,16 +105,18 @@ async function convert(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, map: { type: 'string' } },
+    options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' } },
   });
   if (positionals.length !== 1 || values.out === undefined) throw new Error('convert: expected one folder and --out NEW_DIR');
-  const labelMap = values.map === undefined ? undefined : parseLabelMap(values.map);
+  if (values.map !== undefined && values.preset !== undefined) throw new Error('convert: give --map or --preset, not both');
+  const labelMap = values.preset !== undefined ? labelPreset(values.preset).map : values.map === undefined ? undefined : parseLabelMap(values.map);
   const cases = await listTrainingCases(positionals[0]);
   const n = await convertDataset(cases, values.out, {
     labelMap,
     onCase: (done, total, id) => process.stderr.write(`\r  ${done}/${total} ${id}\x1b[K${done === total ? '\n' : ''}`),
   });
-  console.log(`wrote ${n} labelled cases to ${values.out} (nnU-Net raw layout, labels 0/1/2)${labelMap ? ` with the map ${values.map}` : ''}`);
+  const how = values.preset !== undefined ? ` with the preset ${values.preset}` : values.map !== undefined ? ` with the map ${values.map}` : '';
+  console.log(`wrote ${n} labelled cases to ${values.out} (nnU-Net raw layout, labels 0/1/2)${how}`);
   return 0;
 }
 

@@ -16,7 +16,7 @@
 
 import { readNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
-import { readCrossmodaDataset, looksLikeCrossmoda } from './crossmoda.js';
+import { readCrossmodaDataset, looksLikeCrossmoda, CROSSMODA_LABEL_PRESETS } from './crossmoda.js';
 import { readNnunetDataset, LABELS } from './nnunet.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +46,10 @@ export interface CheckReport {
   cases: number;
   labelled: number;
   problems: Problem[];
+  /** Case id → label value → voxel count, for every label file read. */
+  labelCounts: Record<string, Record<string, number>>;
+  /** crossMoDA only: cases with a ceT1 image and a label but no T2 (the challenge's source domain). */
+  sourceCases?: number;
 }
 
 interface Pair {
@@ -98,7 +102,7 @@ function checkFinite(file: string, v: Volume, problems: Problem[]): void {
   }
 }
 
-async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[]): Promise<void> {
+async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[], counts: CheckReport['labelCounts'], hint: string): Promise<void> {
   const vols: (Volume | undefined)[] = [];
   for (const f of p.images) vols.push(f ? await tryRead(f, problems) : undefined);
   vols.forEach((v, c) => v && checkFinite(p.images[c]!, v, problems));
@@ -117,10 +121,12 @@ async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: P
     const why = sameGeometry(ref, lab, tol);
     if (why) problems.push({ file: p.label, field: 'geometry', message: `label ${why} (image ${refFile})` });
   }
-  const bad = [...labelValues(lab)].filter(([v]) => !allowed.has(v)).sort((a, b) => a[0] - b[0]);
+  const values = [...labelValues(lab)].sort((a, b) => a[0] - b[0]);
+  counts[p.id] = Object.fromEntries(values.map(([v, n]) => [String(v), n]));
+  const bad = values.filter(([v]) => !allowed.has(v));
   if (bad.length > 0) {
     const list = bad.map(([v, n]) => `${v} (${n} voxels)`).join(', ');
-    problems.push({ file: p.label, field: 'labels', message: `unexpected label value ${list}; expected one of ${[...allowed].sort((a, b) => a - b).join(', ')}` });
+    problems.push({ file: p.label, field: 'labels', message: `unexpected label value ${list}; expected one of ${[...allowed].sort((a, b) => a - b).join(', ')}${hint}` });
   }
 }
 
@@ -154,19 +160,21 @@ async function nnunetPairs(root: string, problems: Problem[]): Promise<{ pairs: 
   return { pairs, allowed: new Set(Object.values(ds.json.labels)) };
 }
 
-async function crossmodaPairs(root: string, problems: Problem[]): Promise<Pair[]> {
+async function crossmodaPairs(root: string, problems: Problem[]): Promise<{ pairs: Pair[]; sourceCases: number }> {
   const ds = await readCrossmodaDataset(root);
-  for (const f of ds.strayFiles) problems.push({ file: join(root, f), field: 'name', message: 'NIfTI file not named crossmoda[YYYY][_site]_<n>_<hrT2|ceT1|Label>' });
+  for (const f of ds.strayFiles) problems.push({ file: join(root, f), field: 'name', message: 'NIfTI file not named crossmoda[YYYY][_site]_<n>_<hrT2|T2|ceT1|Label>' });
   for (const f of ds.duplicates) problems.push({ file: join(root, f), field: 'name', message: 'duplicate file for the same case and kind' });
   const pairs: Pair[] = [];
+  let sourceCases = 0;
   for (const c of ds.cases) {
     if (!c.hrT2) {
       if (c.label && !c.ceT1) problems.push({ file: c.label, field: 'label', message: `label without an image (case ${c.id})` });
+      if (c.label && c.ceT1) sourceCases++;
       continue; // ceT1-only cases are not part of our T2 task
     }
     pairs.push({ id: c.id, images: [c.hrT2], ...(c.label ? { label: c.label } : {}) });
   }
-  return pairs;
+  return { pairs, sourceCases };
 }
 
 /**
@@ -186,12 +194,22 @@ export async function checkDataset(root: string, opts: CheckOptions = {}): Promi
   }
   let pairs: Pair[] = [];
   let allowed = new Set(Object.values(LABELS));
+  let sourceCases: number | undefined;
   if (layout === 'nnunet') {
     const r = await nnunetPairs(root, problems);
     if (r) ({ pairs, allowed } = r);
   } else {
-    pairs = await crossmodaPairs(root, problems);
+    ({ pairs, sourceCases } = await crossmodaPairs(root, problems));
   }
-  if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems);
-  return { layout, cases: pairs.length, labelled: pairs.filter((p) => p.label).length, problems };
+  const labelCounts: CheckReport['labelCounts'] = {};
+  const hint = layout === 'crossmoda' ? ` (crossMoDA codes: convert them with meatus dataset convert --preset ${Object.keys(CROSSMODA_LABEL_PRESETS).join('|')})` : '';
+  if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems, labelCounts, hint);
+  return {
+    layout,
+    cases: pairs.length,
+    labelled: pairs.filter((p) => p.label).length,
+    problems,
+    labelCounts,
+    ...(sourceCases === undefined ? {} : { sourceCases }),
+  };
 }

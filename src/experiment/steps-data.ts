@@ -58,7 +58,7 @@ export async function prepareDataset(cfg: ExperimentConfig, say: Say): Promise<{
     dir = d.path;
     if (!existsSync(dir)) throw new Error(`dataset.path: ${dir} does not exist`);
     if (d.layout === 'nnunet' && !existsSync(join(dir, 'dataset.json'))) throw new Error(`dataset.path: ${dir} has no dataset.json; expected an nnU-Net raw dataset (dataset.layout 'nnunet')`);
-    if (d.layout === 'crossmoda' && !(await looksLikeCrossmoda(dir))) throw new Error(`dataset.path: ${dir} holds no crossmoda*_hrT2.nii.gz; expected a crossMoDA folder (dataset.layout 'crossmoda')`);
+    if (d.layout === 'crossmoda' && !(await looksLikeCrossmoda(dir))) throw new Error(`dataset.path: ${dir} holds no crossmoda*_hrT2 / crossmoda2023_*_T2 NIfTI; expected a crossMoDA folder (dataset.layout 'crossmoda')`);
   }
   return { dir, cases: await listTrainingCases(dir), generated };
 }

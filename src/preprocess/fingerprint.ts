@@ -62,7 +62,7 @@ export async function listTrainingCases(datasetDir: string): Promise<TrainingCas
     const ds = await readCrossmodaDataset(datasetDir);
     cases = ds.cases.flatMap((c) => (c.hrT2 && c.label ? [{ id: c.id, images: [c.hrT2], label: c.label }] : []));
   } else {
-    throw new Error(`${datasetDir}: neither an nnU-Net raw dataset (dataset.json) nor a crossMoDA folder (crossmoda*_hrT2.nii.gz)`);
+    throw new Error(`${datasetDir}: neither an nnU-Net raw dataset (dataset.json) nor a crossMoDA folder (crossmoda*_hrT2.nii.gz or crossmoda2023_*_T2.nii.gz)`);
   }
   if (cases.length === 0) throw new Error(`${datasetDir}: no labelled training case found`);
   return cases;
