@@ -33,6 +33,11 @@ export const MAX_EIGEN_RATIO = 1e6;
 /** Below this {@link CanalExtent.eigenRatio} the canal axis is reported as ill-defined. */
 export const ILL_DEFINED_EIGEN_RATIO = 2;
 
+/** The eigenvalue ratio as every report writes it (two decimals), so table, notes and text agree. */
+export function formatEigenRatio(r: number): string {
+  return r.toFixed(2);
+}
+
 /** Options of {@link intrameatalExtent}. */
 export interface CanalOptions {
   /** Measure to voxel edges rather than voxel centres (default false). */
@@ -154,7 +159,7 @@ export function canalNotes(extent: CanalExtent | null, hasExtrameatal: boolean):
     notes.push('the intrameatal part is a single voxel: the canal axis is undefined');
   } else if (extent.eigenRatio < ILL_DEFINED_EIGEN_RATIO) {
     notes.push(
-      `the intrameatal part is barely elongated (eigenvalue ratio ${extent.eigenRatio.toFixed(2)} < ` +
+      `the intrameatal part is barely elongated (eigenvalue ratio ${formatEigenRatio(extent.eigenRatio)} < ` +
         `${ILL_DEFINED_EIGEN_RATIO}): the canal axis and the extent along it are ill-defined`,
     );
   }

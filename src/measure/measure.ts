@@ -10,7 +10,7 @@
  */
 import { axialAxis } from '../volume/orientation.js';
 import type { Volume } from '../volume/volume.js';
-import { canalNotes, intrameatalExtent, type CanalExtent } from './canal.js';
+import { canalNotes, formatEigenRatio, intrameatalExtent, type CanalExtent } from './canal.js';
 import { axialDiameter, type AxialDiameter } from './diameter.js';
 import { largestDiameter3d, type Diameter3d } from './diameter-3d.js';
 import { checkAffine } from './geometry.js';
@@ -177,7 +177,7 @@ export function formatMeasurements(m: Measurements): string {
         : `; ${e.interfaceToLateralMm.toFixed(1)} mm from the IM/EM interface`;
     lines.push(
       `Intrameatal extent along the canal: ${e.mm.toFixed(1)} mm (axis RAS (${dir}), ` +
-        `eigenvalue ratio ${e.eigenRatio.toFixed(1)}${depth})`,
+        `eigenvalue ratio ${formatEigenRatio(e.eigenRatio)}${depth})`,
     );
   }
   lines.push(`Distances measured to ${m.measuredTo}, in the plane of each acquired axial slice.`);

@@ -21,7 +21,9 @@ import { basename } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { esc } from '../util/svg.js';
 import type { Volume } from '../volume/volume.js';
-import type { AxialDiameter } from './diameter.js';
+import { formatEigenRatio } from './canal.js';
+import type { Diameter3d } from './diameter-3d.js';
+import type { SliceLine } from './interface-line.js';
 import type { Measurements } from './measure.js';
 import {
   figureSvg,
@@ -44,6 +46,8 @@ export interface ReportModel {
   version: string;
   /** What it was trained on; a value mentioning "phantom" or "synthetic" raises the phantom notice. */
   trainedOn: string;
+  /** Whether this is meatus's built-in model; any other model raises the "not checked by meatus" notice. */
+  builtIn?: boolean;
   /** The tasks it performs (e.g. "WT + IM/EM segmentation"). */
   tasks: string;
 }
@@ -58,8 +62,10 @@ export interface ReportInput {
   measurements: Measurements;
   /** The model that segmented the scan. */
   model: ReportModel;
-  /** The input file (its base name, without `.nii`/`.nii.gz`, is the scan name). */
+  /** The input file (shown in the provenance). */
   source: string;
+  /** The case name of the title (default: the input's base name without `.nii(.gz)` and an nnU-Net `_0000` channel suffix). */
+  caseId?: string;
   /** Processing time per step, seconds (e.g. `{ segmentation: 12.3, measurement: 0.1 }`). */
   seconds?: Record<string, number>;
   /** Extra notes, shown after the measurements' own notes. */
@@ -87,9 +93,12 @@ function packageVersion(): string {
   }
 }
 
-/** The scan name: the file's base name without `.nii.gz` / `.nii`. */
-function scanName(source: string): string {
-  return basename(source).replace(/\.nii(\.gz)?$/i, '') || source;
+/**
+ * The case name of a scan file: its base name without `.nii.gz` / `.nii` and without an nnU-Net
+ * channel suffix (`case01_0000.nii.gz` → `case01`).
+ */
+export function caseNameOf(source: string): string {
+  return basename(source).replace(/\.nii(\.gz)?$/i, '').replace(/_\d{4}$/, '') || source;
 }
 
 const AXIS_NAMES = ['z', 'y', 'x'];
@@ -103,9 +112,26 @@ function row(cells: string[], header = false): string {
   return `<tr>${cells.map((c, i) => (i === 0 && !header ? `<th scope="row">${c}</th>` : `<${tag}>${c}</${tag}>`)).join('')}</tr>`;
 }
 
-function diameterRow(what: string, d: AxialDiameter | null, absent: string): string {
+const rasText = (p: readonly number[]) => `(${p.map((c) => c.toFixed(1)).join(', ')})`;
+
+function diameterRow(what: string, d: SliceLine | null, absent: string): string {
   if (d === null) return row([what, '0.0 mm', esc(absent)]);
-  return row([what, `<strong>${d.mm.toFixed(1)} mm</strong>`, `axial slice ${d.sliceIndex} (array axis ${AXIS_NAMES[d.axis]})`]);
+  return row([
+    what,
+    `<strong>${d.mm.toFixed(1)} mm</strong>`,
+    `axial slice ${d.sliceIndex} (0-based, array axis ${AXIS_NAMES[d.axis]}); RAS ${rasText(d.endpoints.ras[0])} → ${rasText(d.endpoints.ras[1])} mm`,
+  ]);
+}
+
+function diameter3dRow(what: string, d: Diameter3d | null): string {
+  if (d === null) return row([what, '—', 'absent']);
+  return row([what, `<strong>${d.mm.toFixed(1)} mm</strong>`, `RAS ${rasText(d.endpoints.ras[0])} (axial slice ${d.sliceIndices[0]}) → ${rasText(d.endpoints.ras[1])} (slice ${d.sliceIndices[1]}) mm`]);
+}
+
+function reportedRow(m: Measurements): string {
+  const r = m.guideline.reportedSize;
+  const what = r.kind === 'none' ? 'no tumour' : `${r.kind}${r.koosI ? ' — <strong>Koos grade I</strong> (intracanalicular)' : ''}`;
+  return row(['<strong>Reported size</strong>', `<strong>${r.mm.toFixed(1)} mm</strong>`, `${what}: ${esc(r.reason)}`]);
 }
 
 function measurementTable(m: Measurements): string {
@@ -120,16 +146,23 @@ function measurementTable(m: Measurements): string {
           'Intrameatal extent along the canal',
           `<strong>${e.mm.toFixed(1)} mm</strong>`,
           (e.interfaceToLateralMm === null ? '' : `${e.interfaceToLateralMm.toFixed(1)} mm from the IM/EM interface to the lateral end; `) +
-            `axis eigenvalue ratio ${e.eigenRatio.toFixed(1)}`,
+            `axis eigenvalue ratio ${formatEigenRatio(e.eigenRatio)}`,
         ]);
   return [
     '<table class="numbers">',
     row(['Measurement', 'Value', 'Detail'], true),
+    reportedRow(m),
     m.extrameatal ? vol('Extrameatal volume', v.extrameatal) : row(['Extrameatal volume', '0.0 mm³', 'no extrameatal part']),
     vol('Intrameatal volume', v.intrameatal),
     vol('Whole tumour volume', v.wholeTumour),
     diameterRow('Largest extrameatal axial diameter', m.extrameatalAxialDiameter, 'no extrameatal part'),
     diameterRow('Largest whole-tumour axial diameter', m.wholeTumourAxialDiameter, 'no tumour'),
+    diameter3dRow('Largest extrameatal 3-D diameter', m.diameters3d.extrameatal),
+    diameter3dRow('Largest whole-tumour 3-D diameter', m.diameters3d.wholeTumour),
+    diameterRow('IM/EM interface line (porus)', m.guideline.interfaceLine, 'no IM/EM interface'),
+    diameterRow('Intrameatal diameter parallel to the interface', m.guideline.intrameatalParallel, 'no IM/EM interface'),
+    diameterRow('Extrameatal diameter parallel to the interface', m.guideline.extrameatalParallel, 'no IM/EM interface'),
+    diameterRow('Extrameatal diameter perpendicular to the interface', m.guideline.extrameatalPerpendicular, 'no IM/EM interface'),
     extent,
     row(['Distances measured to', esc(m.measuredTo), 'in the plane of each acquired axial slice']),
     '</table>',
@@ -166,7 +199,7 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
     return {
       plane, axis, slice,
       svg: figureSvg(view, renderSlice(t2, label, view, win), line),
-      caption: `${plane[0].toUpperCase()}${plane.slice(1)}, slice ${slice} along array axis ${AXIS_NAMES[axis]}: ${why}`,
+      caption: `${plane[0].toUpperCase()}${plane.slice(1)}, slice ${slice} (0-based) along array axis ${AXIS_NAMES[axis]}: ${why}`,
     };
   });
 }
@@ -206,16 +239,19 @@ export function renderReport(input: ReportInput): string {
   if (t2.shape.some((s, i) => s !== label.shape[i])) {
     throw new Error(`renderReport: label: shape ${label.shape.join('×')} differs from the T2 shape ${t2.shape.join('×')}`);
   }
-  const scan = esc(scanName(input.source));
+  const scan = esc(input.caseId ?? caseNameOf(input.source));
   const date = dateText(input.date ?? new Date());
   const version = input.meatusVersion ?? packageVersion();
   const box = tumourBox(label);
   const figs = figures(input, box);
-  const notes = [...m.notes, ...(input.notes ?? [])];
-  if (!m.extrameatal && box !== null) notes.unshift('No extrameatal part: the tumour is purely intrameatal.');
+  const notes = [...new Set([...m.notes, ...(input.notes ?? [])])];
   const warning = trainedOnPhantoms(model.trainedOn)
     ? `<div class="warning" role="alert" id="phantom-notice"><strong>Not for clinical use.</strong> The model that produced this segmentation was trained on <strong>synthetic phantoms</strong> (trained on: ${esc(model.trainedOn)}), not on patient scans. Its output on a real MRI is untested; the segmentation and every number below must not inform a clinical decision.</div>`
     : '';
+  const unchecked =
+    model.builtIn === true
+      ? ''
+      : `<div class="warning" role="alert" id="model-notice"><strong>Model not checked by meatus.</strong> This segmentation comes from ${esc(model.name)} (${esc(model.version)}), not from meatus's built-in model. Its accuracy is only what its own validation showed: review the segmentation below before relying on any number.</div>`;
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -223,7 +259,9 @@ export function renderReport(input: ReportInput): string {
     `<header><h1>Vestibular schwannoma report — <span class="scan">${scan}</span></h1>`,
     `<p class="sub">Date of analysis: ${date} · model ${esc(model.name)} ${esc(model.version)} · meatus ${esc(version)}</p></header>`,
     warning,
+    unchecked,
     '<h2>Measurements</h2>',
+    '<p class="sub">Slice numbers are 0-based array indices along the named array axis (add 1 for viewers that count from 1). End points are in RAS+ mm (right, anterior, superior).</p>',
     measurementTable(m),
     '<h2>Figures</h2>',
     '<p class="legend">Overlay:<span style="background:#ff2828"></span>extrameatal (EM)<span style="background:#28e628"></span>intrameatal (IM)<span style="background:#ffd400"></span>largest extrameatal axial diameter. Radiological convention: patient right on the image left.</p>',

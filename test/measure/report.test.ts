@@ -118,7 +118,7 @@ test('renderReport: numbers, phantom notice, three self-contained figures', () =
   for (const s of [
     `${v.extrameatal.mm3.toFixed(1)} mm³`, `${v.extrameatal.ml.toFixed(2)} mL`,
     `${v.intrameatal.mm3.toFixed(1)} mm³`, `${v.wholeTumour.mm3.toFixed(1)} mm³`, `${v.wholeTumour.ml.toFixed(2)} mL`,
-    '12.0 mm</strong>', 'axial slice 2 (array axis z)',
+    '12.0 mm</strong>', 'axial slice 2 (0-based, array axis z)', '0-based array indices',
     `${m.wholeTumourAxialDiameter!.mm.toFixed(1)} mm`, `${m.intrameatalExtent!.mm.toFixed(1)} mm`,
     'case01_T2', '2025-03-04 05:06 UTC', 'meatus version', '9.9.9', '12.3 s', '12.8 s', 'checked by hand',
   ]) {
@@ -135,6 +135,23 @@ test('renderReport: numbers, phantom notice, three self-contained figures', () =
 
   const real = renderReport({ ...inp, model: { ...MODEL, trainedOn: 'crossMoDA 2023 (patient scans)' } });
   assert.doesNotMatch(real, /phantom-notice/);
+  assert.match(real, /id="model-notice"[^>]*><strong>Model not checked by meatus/, 'a model other than the built-in one is flagged');
+  assert.doesNotMatch(renderReport({ ...inp, model: { ...MODEL, builtIn: true } }), /model-notice/);
+});
+
+test('renderReport: the fixes of issue 16 — notes once, case title without _0000, one eigenvalue ratio, guideline rows', () => {
+  // A short, thick IM part (barely elongated: a note with the eigenvalue ratio) and no EM part.
+  const label = makeLabel([5, 40, 40], diagonalAffine([2, 0.5, 0.5]), (x, y, z) => (x >= 10 && x <= 13 && y >= 10 && y <= 12 && z === 2 ? 2 : 0));
+  const m = measure(label);
+  const note = m.notes.find((n) => n.includes('eigenvalue ratio'))!;
+  assert.ok(note, 'an eigenvalue-ratio note');
+  const html = renderReport(input(label, { source: '/data/imagesTs/VS_p001_t02_0000.nii.gz', notes: [...m.notes, 'extra'] }));
+  for (const n of [...m.notes, 'extra']) assert.equal(html.split(`<li>${n.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</li>`).length - 1, 1, `note once: ${n}`);
+  assert.match(html, /<span class="scan">VS_p001_t02<\/span>/);
+  const ratio = /eigenvalue ratio ([\d.]+)/.exec(note)![1];
+  assert.ok(html.includes(`axis eigenvalue ratio ${ratio}<`), `table shows the note's ratio ${ratio}`);
+  assert.match(html, /Reported size<\/strong><\/th><td><strong>[\d.]+ mm<\/strong><\/td><td>whole-tumour axial diameter — <strong>Koos grade I/);
+  assert.match(renderReport(input(label, { caseId: 'given' })), /<span class="scan">given<\/span>/);
 });
 
 test('renderReport: the diameter line ends where the voxels are drawn', () => {
