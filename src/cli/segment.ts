@@ -13,7 +13,10 @@ import { loadModel, type Model } from '../infer/model.js';
 import { segment, type Models } from '../infer/pipeline.js';
 import { measure, formatMeasurements } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeStaleTemporaries } from '../util/atomic-write.js';
+import { assertFiniteVoxels } from '../volume/finite.js';
+import { parsePart, partOf } from '../infer/shard.js';
+import { caseState, writeCaseRecord, type SegmentSettings } from '../infer/case-outputs.js';
 import { ProgressBar } from '../util/progress.js';
 import { generatePhantom } from '../data/phantom/generate.js';
 import { dice } from '../evaluate/metrics.js';
@@ -37,7 +40,14 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --keep-all-components  do not reduce the whole tumour to its largest component
   --demo               generate a phantom scan (seed --seed, default 7) and segment it
   --seed N             phantom seed for --demo
-  --json               print the measurements as JSON`;
+  --json               print the measurements as JSON
+  --part K/N           segment only part K of N (0 ≤ K < N) of the input cases: sorted by case id and
+                       dealt round-robin (nnU-Net's -part_id/-num_parts), so N tasks — a Slurm array,
+                       a Kubernetes Indexed Job — segment a folder once between them
+  --overwrite          segment every case again; without it, cases whose outputs in --out are complete
+                       (their <id>_measurements.json record, written last, matches the files) are skipped,
+                       so a rerun after a kill does only the rest, and outputs made from another input or
+                       with other settings are refused`;
 
 /** The built-in default model's folder (models/default in the package). */
 export function defaultModelDir(): string {
@@ -113,6 +123,8 @@ export async function run(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       seed: { type: 'string', default: '7' },
       json: { type: 'boolean' },
+      part: { type: 'string' },
+      overwrite: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +135,8 @@ export async function run(argv: string[]): Promise<number> {
   const device = values.device as 'cpu' | 'cuda';
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device: expected cpu or cuda, got '${values.device}'`);
   const out = resolve(values.out!);
+  const part = values.part === undefined ? undefined : parsePart(values.part);
+  if (part && values.demo) throw new Error('--part: not with --demo (one phantom)');
   let inputs: string[];
   let reference: Volume | null = null;
   if (values.demo) {
@@ -140,15 +154,36 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`meatus segment: give input scans, or --demo\n\n${USAGE}`);
       return 2;
     }
-    inputs = collectInputs(positionals);
+    inputs = partOf(collectInputs(positionals), part ?? { k: 0, n: 1 }, caseIdOf);
   }
+  await removeStaleTemporaries(out);
   const models = await loadModels(values, device);
   const info = modelInfo(models);
   console.error(`model: ${info.name} (${info.tasks}); trained on ${info.trainedOn}`);
+  const settings: SegmentSettings = {
+    model: `${info.name} (${info.version})`,
+    mirror: values.mirror ?? false,
+    largestComponent: !values['keep-all-components'],
+    toVoxelEdges: values.edges ?? false,
+    probabilities: values.probabilities ?? false,
+    report: !values['no-report'],
+  };
   try {
+    const todo: string[] = [];
     for (const path of inputs) {
+      const st = values.overwrite || values.demo ? { state: 'absent' as const } : await caseState(out, caseIdOf(path), resolve(path), settings);
+      if (st.state === 'different') {
+        throw new Error(`${join(out, caseIdOf(path))}: outputs exist, ${st.why}; pass --overwrite to replace them or choose another --out`);
+      }
+      if (st.state !== 'complete') todo.push(path);
+    }
+    const skipped = inputs.length - todo.length;
+    const share = part ? `part ${part.k}/${part.n}: ${inputs.length} cases` : `${inputs.length} cases`;
+    console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${todo.length} to segment`);
+    for (const path of todo) {
       const id = caseIdOf(path);
       const t2 = await readNifti(path);
+      assertFiniteVoxels(t2.data, path);
       const bars = new Map<string, ProgressBar>();
       const result = segment(t2, models, {
         mirror: values.mirror,
@@ -163,11 +198,11 @@ export async function run(argv: string[]): Promise<number> {
       m.notes.push(...result.notes);
       await writeNifti(join(out, `${id}.nii.gz`), result.label, { datatype: 'uint8', reference: t2 });
       if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32' });
-      const record = { id, input: resolve(path), model: info, seconds: result.seconds, measurements: m };
-      await writeFileAtomic(join(out, `${id}_measurements.json`), JSON.stringify(record, null, 2) + '\n');
-      if (!values['no-report']) {
+      if (settings.report) {
         await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds });
       }
+      // Written last: its presence, with matching sizes, is what makes the case complete.
+      const record = await writeCaseRecord(out, { id, input: resolve(path), settings, shape: [...t2.shape], model: info, seconds: result.seconds, measurements: m });
       if (values.json) console.log(JSON.stringify(record));
       else {
         console.log(`\n${id}: ${formatMeasurements(m)}`);

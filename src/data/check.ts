@@ -16,6 +16,7 @@
 
 import { readNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
+import { assertFiniteVoxels } from '../volume/finite.js';
 import { readCrossmodaDataset, looksLikeCrossmoda, CROSSMODA_LABEL_PRESETS } from './crossmoda.js';
 import { readNnunetDataset, LABELS } from './nnunet.js';
 import { access } from 'node:fs/promises';
@@ -90,15 +91,10 @@ function labelValues(v: Volume): Map<number, number> {
 }
 
 function checkFinite(file: string, v: Volume, problems: Problem[]): void {
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < v.data.length; i++) {
-    if (!Number.isFinite(v.data[i])) {
-      if (bad++ === 0) first = i;
-    }
-  }
-  if (bad > 0) {
-    problems.push({ file, field: 'voxels', message: `${bad} voxels are not finite (first: voxel ${first} = ${v.data[first]}); expected finite intensities` });
+  try {
+    assertFiniteVoxels(v.data, file);
+  } catch (e) {
+    problems.push({ file, field: 'voxels', message: (e as Error).message.slice(file.length + 2) });
   }
 }
 

@@ -1,0 +1,26 @@
+/** Finding voxels that are not finite numbers (NaN, ±Infinity). Pure, browser-safe. */
+import type { VoxelArray } from './volume.js';
+
+/**
+ * How many values of `data` are not finite, and the index of the first (−1 when none).
+ * @example nonFinite(new Float32Array([1, NaN, Infinity])) // { count: 2, first: 1 }
+ */
+export function nonFinite(data: VoxelArray | ArrayLike<number>): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]) && count++ === 0) first = i;
+  }
+  return { count, first };
+}
+
+/**
+ * @throws Error naming `name` if any voxel of `data` is not finite (a network fed a NaN returns
+ *   garbage, silently).
+ */
+export function assertFiniteVoxels(data: VoxelArray, name: string): void {
+  const { count, first } = nonFinite(data);
+  if (count > 0) {
+    throw new Error(`${name}: ${count} voxels are not finite (first: voxel ${first} = ${data[first]}); expected finite intensities`);
+  }
+}
