@@ -27,6 +27,7 @@ import { parentPort, type Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../util/worker.js';
 import { caseIdentity } from '../data/cases.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { replaceFolder } from '../util/replace-folder.js';
 import type { Box } from '../volume/bbox.js';
 import { label as labelComponents } from '../volume/components.js';
 import { crop, extractRegion } from '../volume/crop.js';
@@ -287,9 +288,14 @@ export interface PreprocessOptions {
 
 /**
  * Preprocesses every labelled training case of a dataset folder (nnU-Net raw or crossMoDA) into
- * `outDir` (files in the module comment), each worker holding one case at a time.
+ * `outDir` (files in the module comment), each worker holding one case at a time. The folder is
+ * built aside and swapped in whole (`replaceFolder`): an existing `outDir` — an earlier output,
+ * perhaps with another plan — stays intact until every case is written, and an interrupted run
+ * never leaves a folder that mixes plans (issue #14). The choice over fingerprinting every file:
+ * a reader needs no check, and artefacts added later are covered without changing any reader.
  * @returns the case ids, in dataset order, and the time taken.
- * @throws Error naming the file for unreadable or inconsistent cases, or the field of a bad plan.
+ * @throws Error naming the file for unreadable or inconsistent cases, or the field of a bad plan;
+ *   naming `outDir` if it holds files preprocessing does not write (it is never replaced then).
  * @example await preprocessDataset('data/Dataset001_VS', await readPlan('plan.json'), 'data/pre');
  */
 export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: string, opts: PreprocessOptions = {}): Promise<{ cases: string[]; seconds: number }> {
@@ -298,7 +304,21 @@ export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: 
   const cases = await listTrainingCases(datasetDir);
   const nWorkers = Math.min(opts.workers ?? availableParallelism(), cases.length);
   if (!Number.isInteger(nWorkers) || nWorkers < 1) throw new Error(`preprocess: workers = ${opts.workers}, expected a positive integer`);
-  await writePlan(join(outDir, 'plan.json'), plan);
+  // Built aside and swapped in whole: a folder training reads never mixes two plans or two runs.
+  const results = await replaceFolder(outDir, (staging) => preprocessInto(cases, plan, staging, nWorkers, opts), { refuse: foreignFiles });
+  return { cases: results.map((r) => r.id), seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Why an existing output folder must not be replaced: a file preprocessing does not write. */
+function foreignFiles(names: string[]): string | undefined {
+  const foreign = names.filter((n) => !/^(.+\.(image\.f32|label\.u8|wtpred\.u8|json)|\..+\.tmp)$/.test(n));
+  if (foreign.length === 0) return undefined;
+  return `it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, which preprocessing does not write; expected an empty folder or an earlier preprocessing output`;
+}
+
+/** Writes every case, the plan and, last, `cases.json` into `dir`. */
+async function preprocessInto(cases: TrainingCase[], plan: Plan, dir: string, nWorkers: number, opts: PreprocessOptions): Promise<{ id: string; patient: string }[]> {
+  await writePlan(join(dir, 'plan.json'), plan);
   const results: { id: string; patient: string }[] = new Array(cases.length);
   let next = 0;
   let done = 0;
@@ -307,7 +327,7 @@ export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: 
     opts.onProgress?.(++done, cases.length, r.id);
   };
   if (nWorkers === 1) {
-    for (let i = 0; i < cases.length; i++) finish(i, await preprocessToDisk(cases[i], plan, outDir));
+    for (let i = 0; i < cases.length; i++) finish(i, await preprocessToDisk(cases[i], plan, dir));
   } else {
     const workers = Array.from({ length: nWorkers }, startWorker);
     try {
@@ -315,7 +335,7 @@ export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: 
         workers.map(async (w) => {
           while (next < cases.length) {
             const i = next++;
-            finish(i, await runJob(w, { c: cases[i], plan, outDir }));
+            finish(i, await runJob(w, { c: cases[i], plan, outDir: dir }));
           }
         }),
       );
@@ -323,8 +343,8 @@ export async function preprocessDataset(datasetDir: string, plan: Plan, outDir: 
       await Promise.all(workers.map((w) => w.terminate()));
     }
   }
-  await writeFileAtomic(join(outDir, 'cases.json'), formatJson({ version: 1, cases: results }));
-  return { cases: results.map((r) => r.id), seconds: (performance.now() - t0) / 1000 };
+  await writeFileAtomic(join(dir, 'cases.json'), formatJson({ version: 1, cases: results }));
+  return results;
 }
 
 /**

@@ -54,7 +54,11 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
 /** `.<name>.<pid>.<8 hex>.tmp`, as {@link writeFileAtomic} names its temporary files. */
 const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
-function alive(pid: number): boolean {
+/**
+ * Whether a process with this id runs on this machine (this process included; a process of
+ * another user counts as running).
+ */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -84,7 +88,7 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP.exec(name);
-    if (!m || alive(Number(m[2]))) continue;
+    if (!m || isProcessAlive(Number(m[2]))) continue;
     await rm(join(dir, name), { force: true });
     removed.push(join(dir, name));
   }
