@@ -2,16 +2,13 @@
  * `meatus doctor`: what meatus runs on — Node, the libtorch build (version, CUDA, threads) and
  * where the addon was loaded from.
  */
-import { parseArgs } from 'node:util';
+import { parseCli } from './args.js';
 
 export const summary = 'print the libtorch version, CUDA availability and threads meatus uses';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log('usage: meatus doctor [--json]\n\nPrints the libtorch build meatus runs on.');
-    return 0;
-  }
+  const values = parseCli('doctor', 'usage: meatus doctor [--json]\n\nPrints the libtorch build meatus runs on.', argv, { json: { type: 'boolean' } }, []);
+  if (typeof values === 'number') return values;
   const { torch } = await import('../torch/index.js');
   const info = torch.buildInfo();
   const report = {

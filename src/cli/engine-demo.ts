@@ -3,7 +3,7 @@
  * to segment bright balls in noisy volumes; the loss falls and the Dice rises as it trains.
  * Needs no data; a quick check that libtorch, autograd and the optimizers work on this machine.
  */
-import { parseArgs } from 'node:util';
+import { device as deviceOption, integer, parseCli, positive, UsageError } from './args.js';
 import type { Tensor } from '../torch/index.js';
 
 export const summary = 'train a tiny 3-D conv net on generated volumes and watch the loss fall (no data needed)';
@@ -40,28 +40,16 @@ function makeData(n: number, s: number, seed: number): { x: Float32Array; y: Big
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      steps: { type: 'string', default: '150' },
-      size: { type: 'string', default: '24' },
-      seed: { type: 'string', default: '0' },
-      device: { type: 'string', default: 'cpu' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log('usage: meatus engine-demo [--steps 150] [--size 24] [--seed 0] [--device cpu|cuda]');
-    return 0;
-  }
-  const steps = Number(values.steps);
-  const s = Number(values.size);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got '${values.steps}'`);
-  if (!Number.isInteger(s) || s < 8) throw new Error(`--size: expected an integer ≥ 8, got '${values.size}'`);
+  const usage = 'usage: meatus engine-demo [--steps 150] [--size 24] [--seed 0] [--device cpu|cuda]';
+  const s_ = { type: 'string' } as const;
+  const values = parseCli('engine-demo', usage, argv, { steps: s_, size: s_, seed: s_, device: s_ }, []);
+  if (typeof values === 'number') return values;
+  const steps = positive('steps', values.steps) ?? 150;
+  const s = positive('size', values.size) ?? 24;
+  if (s < 8) throw new UsageError(`--size: expected an integer ≥ 8, got '${values.size}'`);
+  const seed = integer('seed', values.seed) ?? 0;
+  const device = (await deviceOption('device', values.device)) ?? 'cpu';
   const { torch, F, optim } = await import('../torch/index.js');
-  const device = values.device as 'cpu' | 'cuda';
-  if (device !== 'cpu' && !torch.cuda.isAvailable()) throw new Error(`--device ${device}: CUDA is not available (meatus doctor tells why)`);
   torch.manualSeed(seed);
   const info = torch.buildInfo();
   console.log(`meatus engine-demo — libtorch ${info.version}, ${device}, ${info.numThreads} threads`);

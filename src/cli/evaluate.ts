@@ -2,7 +2,8 @@
  * `meatus evaluate`: Dice, ASSD, HD95 and boundary ASSD of a folder of predictions against a folder
  * of references, with the paper's Tables 1–2 for this one method.
  */
-import { oneOf, parseCli } from './args.js';
+import { nonNegative, oneOf, parseCli, positive } from './args.js';
+import { checkOutput } from '../util/output-path.js';
 import { evaluateFolder } from '../evaluate/folder.js';
 import type { MetricOptions } from '../evaluate/metrics.js';
 import { DISTANCE_DEFINITIONS } from '../evaluate/surface.js';
@@ -30,16 +31,9 @@ options:
                          mean of the two directed means, as medpy 0.4.0 and crossMoDA 2021-22),
                          monai (HD95 the larger of the two directed 95th percentiles)
   --penalty MM           ASSD/HD95 when a class is absent from exactly one (default: inf)
-  --threads N            worker threads (default 2)
+  --jobs N               worker threads (default 2; --threads is an alias)
+  --overwrite            write over an earlier evaluation in --out
   --json                 print summary.json to stdout`;
-
-
-function positive(flag: string, v: unknown, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new Error(`--${flag}: expected a positive ${integer ? 'integer' : 'number'}, got '${String(v)}'`);
-  return n;
-}
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -48,18 +42,20 @@ export async function run(argv: string[]): Promise<number> {
     'evaluate',
     USAGE,
     argv,
-    { pred: s, ref: s, out: s, name: s, 'empty-dice': s, distance: s, penalty: s, threads: s, json: { type: 'boolean' } },
+    { pred: s, ref: s, out: s, name: s, 'empty-dice': s, distance: s, penalty: s, jobs: s, overwrite: { type: 'boolean' }, json: { type: 'boolean' } },
     ['pred', 'ref', 'out'],
+    { aliases: { threads: 'jobs' } },
   );
   if (typeof values === 'number') return values;
   const options: Omit<MetricOptions, 'names'> = {};
   const emptyDice = oneOf('empty-dice', values['empty-dice'], ['nan', 'one'] as const);
   const distance = oneOf('distance', values.distance, DISTANCE_DEFINITIONS);
-  const penalty = positive('penalty', values.penalty, false);
+  const penalty = nonNegative('penalty', values.penalty);
   if (emptyDice) options.emptyDice = emptyDice;
   if (distance) options.distance = distance;
   if (penalty !== undefined) options.emptyPenalty = penalty;
-  const threads = positive('threads', values.threads, true);
+  const threads = positive('jobs', values.jobs);
+  checkOutput('--out', String(values.out), { kind: 'dir', overwrite: Boolean(values.overwrite), outputs: ['cases.csv', 'summary.json', 'table1.md', 'table2.md'] });
   let bar: ProgressBar | undefined;
   const ev = await evaluateFolder(String(values.pred), String(values.ref), {
     ...options,

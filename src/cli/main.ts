@@ -3,6 +3,9 @@
  * `run(argv): Promise<number>` (the exit code) and a one-line `summary`. This file only dispatches.
  */
 
+import { readFileSync } from 'node:fs';
+import { UsageError } from './args.js';
+
 interface CommandModule {
   summary: string;
   run(argv: string[]): Promise<number>;
@@ -42,18 +45,30 @@ async function usage(): Promise<string> {
     }
     lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
-  lines.push('', 'Run `meatus <command> --help` for the options of one command.');
+  lines.push('', 'Run `meatus <command> --help` for the options of one command; `meatus --version` for the version.');
   return lines.join('\n');
+}
+
+/** The package version (package.json's `version`). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 /**
  * Runs the CLI with `argv` (without `node` and the script path).
- * @returns the process exit code: 0 success, 1 failure, 2 usage error.
+ * @returns the process exit code: 0 success, 1 failure, 2 usage error (an unknown command or
+ *   option, a missing or conflicting option, a bad option value).
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`meatus ${version()}`);
+    return 0;
+  }
+  if (name === 'help' && rest.length === 1 && rest[0] in COMMANDS) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await usage());
+    (name === undefined ? console.error : console.log)(await usage());
     return name === undefined ? 2 : 0;
   }
   if (!(name in COMMANDS)) {
@@ -63,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await load(name)).run(rest);
   } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`meatus ${name}: ${err.message}\nRun 'meatus ${name} --help' for the options.`);
+      return 2;
+    }
     console.error(`meatus ${name}: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.MEATUS_DEBUG) console.error(err);
     return 1;

@@ -3,7 +3,10 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { parseCli, positive } from './args.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { integer, parseCli, positive, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
 import { generatePhantomDataset } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
 import type { PhantomConfig } from '../data/phantom/config.js';
@@ -26,7 +29,9 @@ options:
   --koos 1-4       fix the Koos grade (default: random)
   --preview FILE   also write a PNG of axial slices with the labels (EM red, IM green)
   --preview-cases K  cases shown in the preview (default 3, one per patient)
-  --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)`;
+  --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)
+  --overwrite      replace an existing dataset in --out (its imagesTr/, labelsTr/, dataset.json,
+                   phantoms.json) and an existing --preview file; without it both are refused`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -44,14 +49,16 @@ export async function run(argv: string[]): Promise<number> {
       preview: { type: 'string' },
       'preview-cases': { type: 'string' },
       jobs: { type: 'string' },
+      overwrite: { type: 'boolean' },
     },
     ['cases', 'out'],
   );
   if (typeof values === 'number') return values;
   const cases = positive('cases', values.cases)!;
   const patients = positive('patients', values.patients);
-  const seed = values.seed === undefined ? 0 : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+  if (patients !== undefined && patients > cases) throw new UsageError(`--patients ${patients}: more patients than --cases ${cases}`);
+  const seed = integer('seed', values.seed) ?? 0;
+  const jobs = positive('jobs', values.jobs) ?? availableParallelism();
   const config: Partial<PhantomConfig> = {};
   if (values.fov !== undefined) {
     if (values.fov !== 'crop' && values.fov !== 'head')
@@ -64,6 +71,12 @@ export async function run(argv: string[]): Promise<number> {
     config.koos = k as PhantomConfig['koos'];
   }
   const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;
+  const overwrite = Boolean(values.overwrite);
+  checkOutput('--out', values.out!, { kind: 'dir', overwrite });
+  if (values.preview) checkOutput('--preview', values.preview, { kind: 'file', overwrite });
+  if (overwrite) {
+    for (const f of ['imagesTr', 'labelsTr', 'dataset.json', 'phantoms.json']) rmSync(join(values.out!, f), { recursive: true, force: true });
+  }
   const shown: Phantom[] = [];
   const seenPatients = new Set<string>();
   const result = await generatePhantomDataset({
@@ -72,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     patients,
     seed,
     config,
-    jobs: positive('jobs', values.jobs) ?? availableParallelism(),
+    jobs,
     keepPhantoms: Boolean(values.preview),
     onCase: (name, m, ph) => {
       const patient = name.slice(0, name.lastIndexOf('_'));

@@ -2,7 +2,10 @@
  * `meatus plan`: fingerprints a dataset and writes a training plan (spacing, patch, topology) as
  * editable JSON.
  */
-import { parseCli, positive } from './args.js';
+import { existsSync } from 'node:fs';
+import { integer, parseCli, positive, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
+import { ProgressBar } from '../util/progress.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
 import { formatPlan, makePlan, writePlan } from '../preprocess/plan.js';
 
@@ -24,7 +27,8 @@ options:
   --base-features N features of the first stage, doubling per stage (default 32)
   --max-features N  cap on the features per stage (default 320)
   --spacing Z,Y,X   target spacing in mm instead of the dataset's median (e.g. a coarser grid for CPU)
-  --seed S          seed of the foreground intensity sampling (default 1234)`;
+  --seed S          seed of the foreground intensity sampling (default 1234)
+  --overwrite       replace an existing plan file`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -41,28 +45,32 @@ export async function run(argv: string[]): Promise<number> {
       'max-features': { type: 'string' },
       spacing: { type: 'string' },
       seed: { type: 'string' },
+      overwrite: { type: 'boolean' },
     },
     ['dataset', 'out'],
   );
   if (typeof values === 'number') return values;
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isInteger(seed))
-    throw new Error(`--seed: expected an integer, got '${values.seed}'`);
+  const seed = integer('seed', values.seed);
   const memoryBudgetMB = positive('budget-mb', values['budget-mb'], false);
   const batchSize = positive('batch-size', values['batch-size'], true);
-  const fp = await computeFingerprint(values.dataset!, {
-    seed,
-    onProgress: (done, total, id) => process.stderr.write(`\rfingerprint ${done}/${total} ${id}    `),
-  });
-  process.stderr.write('\n');
   const baseFeatures = positive('base-features', values['base-features'], true);
   const maxFeatures = positive('max-features', values['max-features'], true);
   const spacing =
     values.spacing === undefined
       ? undefined
-      : (values.spacing.split(',').map(Number) as [number, number, number]);
-  if (spacing && (spacing.length !== 3 || spacing.some((v) => !(v > 0))))
-    throw new Error(`--spacing: expected three positive numbers Z,Y,X in mm, got '${values.spacing}'`);
+      : (values.spacing.split(',').map((v) => (v.trim() === '' ? NaN : Number(v))) as [number, number, number]);
+  if (spacing && (spacing.length !== 3 || spacing.some((v) => !(v > 0) || !Number.isFinite(v))))
+    throw new UsageError(`--spacing: expected three positive numbers Z,Y,X in mm, got '${values.spacing}'`);
+  if (!existsSync(values.dataset!)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
+  checkOutput('--out', values.out!, { kind: 'file', overwrite: Boolean(values.overwrite) });
+  let bar: ProgressBar | undefined;
+  const fp = await computeFingerprint(values.dataset!, {
+    seed,
+    onProgress: (_done, total, id) => {
+      bar ??= new ProgressBar(total, 'fingerprint');
+      bar.tick(1, id);
+    },
+  });
   const plan = makePlan(fp, {
     memoryBudgetMB,
     batchSize,

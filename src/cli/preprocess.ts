@@ -1,7 +1,9 @@
 /**
  * `meatus preprocess`: crops, normalises and resamples a dataset's training cases as a plan says.
  */
-import { parseCli, positive } from './args.js';
+import { existsSync } from 'node:fs';
+import { parseCli, positive, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
 import { readPlan } from '../preprocess/plan.js';
 import { preprocessDataset } from '../preprocess/preprocess.js';
 
@@ -17,7 +19,8 @@ options:
   --dataset DIR   dataset folder (nnU-Net raw layout or crossMoDA)
   --plan FILE     plan from \`meatus plan\`
   --out DIR       output folder
-  --workers N     worker threads (default: the number of cores)`;
+  --jobs N        worker threads (default: the number of cores; --workers is an alias)
+  --overwrite     write into an --out that already holds preprocessed data`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -29,12 +32,16 @@ export async function run(argv: string[]): Promise<number> {
       dataset: { type: 'string' },
       plan: { type: 'string' },
       out: { type: 'string' },
-      workers: { type: 'string' },
+      jobs: { type: 'string' },
+      overwrite: { type: 'boolean' },
     },
     ['dataset', 'plan', 'out'],
+    { aliases: { workers: 'jobs' } },
   );
   if (typeof values === 'number') return values;
-  const workers = positive('workers', values.workers);
+  const workers = positive('jobs', values.jobs);
+  if (!existsSync(values.dataset!)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
+  checkOutput('--out', values.out!, { kind: 'dir', overwrite: Boolean(values.overwrite), outputs: ['cases.json', 'plan.json'] });
   const plan = await readPlan(values.plan!);
   const result = await preprocessDataset(values.dataset!, plan, values.out!, {
     workers,

@@ -114,6 +114,23 @@ export async function readMethod(name: string, dir: string): Promise<MethodCases
   return { name, cases, distance: distance as DistanceDefinition | undefined };
 }
 
+/**
+ * @throws Error naming the methods when two of them share no case id (their tests would have n = 0).
+ */
+export function checkSharedCases(methods: MethodCases[]): void {
+  for (let i = 0; i < methods.length; i++) {
+    const ids = new Set(methods[i].cases.map((c) => c.id));
+    for (let j = i + 1; j < methods.length; j++) {
+      if (!methods[j].cases.some((c) => ids.has(c.id))) {
+        throw new Error(
+          `methods '${methods[i].name}' (${methods[i].cases.length} cases) and '${methods[j].name}' (${methods[j].cases.length} cases) share no case id; ` +
+            'expected evaluations of the same cases',
+        );
+      }
+    }
+  }
+}
+
 /** The line naming the ASSD/HD95 definition under a table. */
 function distanceNote(distance: DistanceDefinition | undefined): string {
   return distance ? `\nASSD and HD95 by ${describeDistances(distance)}.\n` : '';
@@ -217,6 +234,7 @@ export interface ComparisonOptions {
  */
 export async function writeComparison(out: string, methods: MethodCases[], opts: ComparisonOptions = {}): Promise<string[]> {
   const distance = commonDistance(methods);
+  checkSharedCases(methods);
   const written: string[] = [];
   const put = async (name: string, data: string | Uint8Array) => {
     await writeFileAtomic(join(out, name), data);
