@@ -10,7 +10,7 @@
  *   (see `src/data/convert.ts`, presets in `src/data/crossmoda.ts`).
  */
 
-import { parseArgs } from 'node:util';
+import { existsSync, statSync } from 'node:fs';
 import { checkDataset } from '../data/check.js';
 import { readCrossmodaDataset } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
@@ -18,16 +18,23 @@ import { splitPatients, writeSplit } from '../data/split.js';
 import { convertDataset, parseLabelMap } from '../data/convert.js';
 import { labelPreset } from '../data/crossmoda.js';
 import { listTrainingCases } from '../preprocess/fingerprint.js';
+import { checkOutput } from '../util/output-path.js';
+import { ProgressBar } from '../util/progress.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { integer, nonNegative, oneOf, parseCommand, runSubcommand, UsageError } from './args.js';
 
 /** One-line description for `meatus --help`. */
 export const summary = 'check a dataset folder, split it by patient, or convert its labels';
 
+const CHECK = 'meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]';
+const SPLIT = 'meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX] [--overwrite]';
+const CONVERT = 'meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023]';
+
 const USAGE = `usage:
-  meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]
-  meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX]
-  meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023]
+  ${CHECK}
+  ${SPLIT}
+  ${CONVERT}
 
 check: reports geometry mismatches, unexpected label values, missing or unreadable files;
        exit code 1 when there are problems. Never modifies the dataset.
@@ -40,17 +47,27 @@ convert: writes the labelled cases of DIR (nnU-Net raw or crossMoDA) to NEW_DIR 
        --preset crossmoda2023 applies crossMoDA 2023's codes (1 extra-meatal → 1, 2 intra-meatal → 2,
        3 cochlea → 0); \`meatus dataset check DIR\` prints each case's label values and counts first.`;
 
+/** @throws UsageError unless `dir` is an existing folder. */
+function existingFolder(dir: string): void {
+  if (!existsSync(dir)) throw new UsageError(`${dir}: the folder does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir}: is a file; expected a dataset folder`);
+}
+
 async function check(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { layout: { type: 'string' }, tolerance: { type: 'string' }, json: { type: 'boolean' } },
-  });
-  if (positionals.length !== 1) throw new Error(`check: expected one folder, got ${positionals.length}`);
-  const layout = values.layout ?? 'auto';
-  if (layout !== 'auto' && layout !== 'nnunet' && layout !== 'crossmoda') throw new Error(`--layout: expected auto, nnunet or crossmoda, got '${layout}'`);
-  const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
-  if (tolerance !== undefined && !(tolerance >= 0)) throw new Error(`--tolerance: expected a non-negative number of mm, got '${values.tolerance}'`);
+  const a = parseCommand(
+    {
+      name: 'dataset check',
+      usage: `usage: ${CHECK}\n\nReports geometry mismatches, unexpected label values, missing or unreadable files;\nexit code 1 when there are problems. Never modifies the dataset.`,
+      options: { layout: { type: 'string' }, tolerance: { type: 'string' }, json: { type: 'boolean' } },
+      positionals: { min: 1, max: 1, name: 'folder' },
+    },
+    argv,
+  );
+  if (typeof a === 'number') return a;
+  const { values, positionals } = a;
+  const layout = oneOf('layout', values.layout, ['auto', 'nnunet', 'crossmoda'] as const) ?? 'auto';
+  const tolerance = nonNegative('tolerance', values.tolerance);
+  existingFolder(positionals[0]);
   const report = await checkDataset(positionals[0], { layout, tolerance });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -71,19 +88,37 @@ async function check(argv: string[]): Promise<number> {
 }
 
 async function split(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, proportions: { type: 'string' }, pattern: { type: 'string' } },
-  });
-  if (positionals.length !== 1 || values.out === undefined) throw new Error('split: expected one folder and --out FILE');
+  const a = parseCommand(
+    {
+      name: 'dataset split',
+      usage: `usage: ${SPLIT}\n\nAll timepoints of a patient go to the same set; patient/timepoint are read from case names\nwith REGEX (named groups 'patient' and 'timepoint'; default <patient>_t<digits>).\n--overwrite replaces an existing split file.`,
+      options: { out: { type: 'string' }, seed: { type: 'string' }, proportions: { type: 'string' }, pattern: { type: 'string' }, overwrite: { type: 'boolean' } },
+      required: ['out'],
+      positionals: { min: 1, max: 1, name: 'folder' },
+    },
+    argv,
+  );
+  if (typeof a === 'number') return a;
+  const { values, positionals } = a;
   const dir = positionals[0];
+  const seed = integer('seed', values.seed) ?? 0;
   let proportions: [number, number, number] | undefined;
   if (values.proportions !== undefined) {
-    const p = values.proportions.split(',').map(Number);
-    if (p.length !== 3 || p.some((v) => !(v >= 0))) throw new Error(`--proportions: expected three non-negative numbers like 195,32,56, got '${values.proportions}'`);
+    const p = values.proportions.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
+    if (p.length !== 3 || p.some((v) => !(v >= 0) || !Number.isFinite(v)) || p.every((v) => v === 0)) {
+      throw new UsageError(`--proportions: expected three non-negative numbers like 195,32,56, not all 0, got '${values.proportions}'`);
+    }
     proportions = p as [number, number, number];
   }
+  if (values.pattern !== undefined) {
+    try {
+      new RegExp(values.pattern);
+    } catch (e) {
+      throw new UsageError(`--pattern: not a regular expression (${(e as Error).message})`);
+    }
+  }
+  existingFolder(dir);
+  checkOutput('--out', values.out!, { kind: 'file', overwrite: Boolean(values.overwrite) });
   const isNnunet = await access(join(dir, 'dataset.json')).then(
     () => true,
     () => false,
@@ -92,8 +127,8 @@ async function split(argv: string[]): Promise<number> {
     ? (await readNnunetDataset(dir)).training.map((c) => c.id)
     : (await readCrossmodaDataset(dir)).cases.filter((c) => c.hrT2).map((c) => c.id);
   if (names.length === 0) throw new Error(`${dir}: no cases found; expected an nnU-Net raw or crossMoDA folder`);
-  const s = splitPatients(names, { seed: values.seed ?? 0, proportions, pattern: values.pattern });
-  await writeSplit(values.out, s);
+  const s = splitPatients(names, { seed, proportions, pattern: values.pattern });
+  await writeSplit(values.out!, s);
   const nPat = (set: string) => Object.values(s.patients).filter((v) => v === set).length;
   console.log(
     `wrote ${values.out}: train ${s.train.length} cases (${nPat('train')} patients), validation ${s.validation.length} (${nPat('validation')}), test ${s.test.length} (${nPat('test')})`,
@@ -102,18 +137,36 @@ async function split(argv: string[]): Promise<number> {
 }
 
 async function convert(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' } },
-  });
-  if (positionals.length !== 1 || values.out === undefined) throw new Error('convert: expected one folder and --out NEW_DIR');
-  if (values.map !== undefined && values.preset !== undefined) throw new Error('convert: give --map or --preset, not both');
-  const labelMap = values.preset !== undefined ? labelPreset(values.preset).map : values.map === undefined ? undefined : parseLabelMap(values.map);
+  const a = parseCommand(
+    {
+      name: 'dataset convert',
+      usage: `usage: ${CONVERT}\n\n${USAGE.slice(USAGE.indexOf('convert: '))}`,
+      options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' } },
+      required: ['out'],
+      positionals: { min: 1, max: 1, name: 'folder' },
+      conflicts: [['map', 'preset']],
+    },
+    argv,
+  );
+  if (typeof a === 'number') return a;
+  const { values, positionals } = a;
+  let labelMap: ReadonlyMap<number, number> | undefined;
+  try {
+    labelMap = values.preset !== undefined ? labelPreset(values.preset).map : values.map === undefined ? undefined : parseLabelMap(values.map);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  existingFolder(positionals[0]);
+  if (existsSync(values.out!)) throw new UsageError(`--out ${values.out}: already exists; choose a new folder for the converted dataset`);
+  checkOutput('--out', values.out!, { kind: 'dir' });
   const cases = await listTrainingCases(positionals[0]);
-  const n = await convertDataset(cases, values.out, {
+  let bar: ProgressBar | undefined;
+  const n = await convertDataset(cases, values.out!, {
     labelMap,
-    onCase: (done, total, id) => process.stderr.write(`\r  ${done}/${total} ${id}\x1b[K${done === total ? '\n' : ''}`),
+    onCase: (_done, total, id) => {
+      bar ??= new ProgressBar(total, 'convert');
+      bar.tick(1, id);
+    },
   });
   const how = values.preset !== undefined ? ` with the preset ${values.preset}` : values.map !== undefined ? ` with the map ${values.map}` : '';
   console.log(`wrote ${n} labelled cases to ${values.out} (nnU-Net raw layout, labels 0/1/2)${how}`);
@@ -122,14 +175,5 @@ async function convert(argv: string[]): Promise<number> {
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    console.log(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'check') return check(rest);
-  if (sub === 'split') return split(rest);
-  if (sub === 'convert') return convert(rest);
-  console.error(`meatus dataset: unknown subcommand '${sub}'\n\n${USAGE}`);
-  return 2;
+  return runSubcommand('dataset', USAGE, argv, { check, split, convert });
 }
