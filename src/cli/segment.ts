@@ -3,10 +3,11 @@
  * crossMoDA labels), the measurements (JSON) and a self-contained HTML report out. Two-stage with
  * the built-in default model unless models are given. `--demo` segments a generated phantom.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { device as deviceOption, integer, parseCommand, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { loadModel, type Model } from '../infer/model.js';
@@ -32,6 +33,7 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --models DIR         folder with stage1.safetensors and stage2.safetensors (default: the built-in
                        model, trained on synthetic phantoms)
   --stage1 F --stage2 F  explicit two-stage checkpoints;  --baseline F  a one-stage model
+                       (one of --models, --stage1/--stage2 or --baseline; giving two is an error)
   --device cpu|cuda    default cpu
   --mirror             test-time mirroring (8 passes; slower, slightly better)
   --probabilities      also write <id>_probabilities.nii.gz (float32, one volume per class)
@@ -59,6 +61,32 @@ export function caseIdOf(path: string): string {
   return caseNameOf(path);
 }
 
+/**
+ * Checks, before any work, that an input can be opened and starts as a NIfTI file does: a gzip
+ * stream for `.nii.gz`, a NIfTI-1/2 header (sizeof_hdr 348 or 540, either byte order) for `.nii`.
+ * @throws Error naming the file and what is wrong.
+ */
+function checkInputFile(path: string): void {
+  const head = Buffer.alloc(4);
+  let n: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new Error(`input ${path}: cannot be read (${(e as Error).message})`);
+  }
+  if (n < 4) throw new Error(`input ${path}: empty or truncated (${n} bytes); expected a NIfTI file`);
+  if (/\.gz$/i.test(path)) {
+    if (head[0] !== 0x1f || head[1] !== 0x8b) throw new Error(`input ${path}: not gzip-compressed, though named .gz; expected a .nii.gz file`);
+  } else if (![348, 540].includes(head.readInt32LE(0)) && ![348, 540].includes(head.readInt32BE(0))) {
+    throw new Error(`input ${path}: sizeof_hdr is neither 348 nor 540; expected a NIfTI-1 or NIfTI-2 file`);
+  }
+}
+
 function collectInputs(inputs: string[]): string[] {
   const out: string[] = [];
   for (const p of inputs) {
@@ -73,13 +101,13 @@ function collectInputs(inputs: string[]): string[] {
       throw new Error(`input ${p}: expected a .nii or .nii.gz file or a folder`);
     }
   }
+  out.forEach(checkInputFile);
   return out;
 }
 
 async function loadModels(v: Record<string, string | boolean | undefined>, device: 'cpu' | 'cuda'): Promise<Models> {
   if (v.baseline) return { baseline: await loadModel(resolve(String(v.baseline)), device) };
   if (v.stage1 || v.stage2) {
-    if (!v.stage1 || !v.stage2) throw new Error('--stage1 and --stage2 go together');
     return { stage1: await loadModel(resolve(String(v.stage1)), device), stage2: await loadModel(resolve(String(v.stage2)), device) };
   }
   const dir = v.models ? resolve(String(v.models)) : defaultModelDir();
@@ -105,43 +133,43 @@ function modelInfo(models: Models): ReportModel {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string', default: 'meatus-output' },
-      models: { type: 'string' },
-      stage1: { type: 'string' },
-      stage2: { type: 'string' },
-      baseline: { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      mirror: { type: 'boolean' },
-      probabilities: { type: 'boolean' },
-      'no-report': { type: 'boolean' },
-      edges: { type: 'boolean' },
-      'keep-all-components': { type: 'boolean' },
-      demo: { type: 'boolean' },
-      seed: { type: 'string', default: '7' },
-      json: { type: 'boolean' },
-      part: { type: 'string' },
-      overwrite: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const o = { type: 'string' } as const;
+  const flag = { type: 'boolean' } as const;
+  const parsed = parseCommand(
+    {
+      name: 'segment',
+      usage: USAGE,
+      options: {
+        out: o, models: o, stage1: o, stage2: o, baseline: o, device: o, mirror: flag, probabilities: flag,
+        'no-report': flag, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag,
+      },
+      positionals: { min: 0, max: Infinity, name: 'input' },
+      conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part']],
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+    argv,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (values.demo && positionals.length) throw new UsageError(`--demo segments a generated phantom; give input scans or --demo, not both`);
+  if (!values.demo && positionals.length === 0) throw new UsageError('give input scans (files or folders), or --demo');
+  if (Boolean(values.stage1) !== Boolean(values.stage2)) throw new UsageError('--stage1 and --stage2 go together');
+  const device = (await deviceOption('device', values.device)) ?? 'cpu';
+  const seed = integer('seed', values.seed) ?? 7;
+  let part: ReturnType<typeof parsePart> | undefined;
+  try {
+    part = values.part === undefined ? undefined : parsePart(values.part);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  const device = values.device as 'cpu' | 'cuda';
-  if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device: expected cpu or cuda, got '${values.device}'`);
-  const out = resolve(values.out!);
-  const part = values.part === undefined ? undefined : parsePart(values.part);
-  if (part && values.demo) throw new Error('--part: not with --demo (one phantom)');
+  const out = resolve(values.out ?? 'meatus-output');
+  checkOutput('--out', out, { kind: 'dir', overwrite: true });
+  for (const [k, what] of [['stage1', 'file'], ['stage2', 'file'], ['baseline', 'file'], ['models', 'folder']] as const) {
+    const v = values[k];
+    if (v !== undefined && !existsSync(v)) throw new UsageError(`--${k} ${v}: no such ${what}`);
+  }
   let inputs: string[];
   let reference: Volume | null = null;
   if (values.demo) {
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got '${values.seed}'`);
     console.error(`generating a synthetic phantom (seed ${seed}) …`);
     const ph = generatePhantom({}, seed);
     const path = join(out, `phantom_seed${seed}_0000.nii.gz`);
@@ -150,10 +178,6 @@ export async function run(argv: string[]): Promise<number> {
     reference = ph.label;
     inputs = [path];
   } else {
-    if (positionals.length === 0) {
-      console.error(`meatus segment: give input scans, or --demo\n\n${USAGE}`);
-      return 2;
-    }
     inputs = partOf(collectInputs(positionals), part ?? { k: 0, n: 1 }, caseIdOf);
   }
   await removeStaleTemporaries(out);

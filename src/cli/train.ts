@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, positive, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
+import { ProgressBar } from '../util/progress.js';
 import { readSplit, splitPatients, writeSplit } from '../data/split.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
 import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
@@ -13,7 +15,7 @@ import { listPreprocessedCases, preprocessDataset } from '../preprocess/preproce
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 import { loadModel } from '../infer/model.js';
 import { validateModel } from '../infer/validate.js';
-import { taskShape, type Plan, type Task } from '../preprocess/types.js';
+import type { Plan } from '../preprocess/types.js';
 
 export const summary = 'train a model (wholeTumour = stage 1, split = stage 2 with the BDL, baseline) on a dataset';
 
@@ -35,37 +37,22 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --split FILE         split JSON (train/validation lists; default: split by patient, 85/15)
   --device cpu|cuda    default cpu
   --no-amp             no mixed precision on CUDA
-  --workers N          data-loading threads (default cores − 1, at least 1)
+  --jobs N             data-loading threads (default cores − 1, at least 1; --workers is an alias)
   --seed N             default 0
-  --stage2-input reference|prediction
-                       the whole-tumour channel while training stage 2 (default reference, the paper)
   --fresh              ignore an existing checkpoint in --out (default: resume)
   --no-final-validation
                        skip the final validation (by default, like nnU-Net, the best checkpoint
                        predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
 
-function int(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got '${v}'`);
-  return n;
-}
-function num(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${name}: expected a number, got '${v}'`);
-  return n;
-}
-
 /** Plans and preprocesses a raw dataset into `dir` unless that was done already. */
-async function ensurePreprocessed(dataset: string, dir: string, planFile: string | undefined, budget: number | undefined): Promise<Plan> {
+async function ensurePreprocessed(dataset: string, dir: string, given: Plan | undefined, budget: number | undefined): Promise<Plan> {
   if (existsSync(join(dir, 'cases.json')) && existsSync(join(dir, 'plan.json'))) {
     console.error(`using preprocessed data in ${dir}`);
     return readPlan(join(dir, 'plan.json'));
   }
   let plan: Plan;
-  if (planFile) {
-    plan = await readPlan(planFile);
+  if (given) {
+    plan = given;
   } else {
     console.error(`planning from ${dataset} …`);
     plan = makePlan(await computeFingerprint(dataset), budget === undefined ? {} : { memoryBudgetMB: budget });
@@ -73,8 +60,12 @@ async function ensurePreprocessed(dataset: string, dir: string, planFile: string
   }
   console.error(formatPlan(plan));
   console.error(`preprocessing into ${dir} …`);
+  let bar: ProgressBar | undefined;
   const r = await preprocessDataset(dataset, plan, dir, {
-    onProgress: (done, total, id) => process.stderr.write(`\r  ${done}/${total} ${id}\x1b[K${done === total ? '\n' : ''}`),
+    onProgress: (_done, total, id) => {
+      bar ??= new ProgressBar(total, 'preprocess');
+      bar.tick(1, id);
+    },
   });
   console.error(`preprocessed ${r.cases.length} cases in ${r.seconds.toFixed(1)} s`);
   return plan;
@@ -99,67 +90,64 @@ async function finalValidation(c: TrainConfig): Promise<void> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string' },
-      task: { type: 'string' },
-      out: { type: 'string' },
-      gamma: { type: 'string' },
-      tau: { type: 'string' },
-      epochs: { type: 'string' },
-      iterations: { type: 'string' },
-      'val-iterations': { type: 'string' },
-      lr: { type: 'string' },
-      'budget-mb': { type: 'string' },
-      plan: { type: 'string' },
-      preprocessed: { type: 'string' },
-      split: { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      'no-amp': { type: 'boolean' },
-      workers: { type: 'string' },
-      seed: { type: 'string' },
-      'stage2-input': { type: 'string', default: 'reference' },
-      fresh: { type: 'boolean' },
-      'no-final-validation': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const o = { type: 'string' } as const;
+  const flag = { type: 'boolean' } as const;
+  const parsed = parseCommand(
+    {
+      name: 'train',
+      usage: USAGE,
+      options: {
+        dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
+        'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
+        fresh: flag, 'no-final-validation': flag,
+      },
+      required: ['dataset', 'task'],
+      aliases: { workers: 'jobs' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.dataset || !values.task) {
-    console.error(`meatus train: --dataset and --task are required\n\n${USAGE}`);
-    return 2;
-  }
-  const task = values.task as Task;
-  taskShape(task); // validates the name
-  const gamma = num('gamma', values.gamma, 0);
-  const dataset = resolve(values.dataset);
-  if (!existsSync(dataset)) throw new Error(`--dataset: ${dataset} does not exist`);
-  const out = resolve(values.out ?? join('runs', task + (gamma > 0 ? `-g${gamma}` : '')));
+    argv,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  // Every option is checked here, before planning, preprocessing or writing anything.
+  const task = oneOf('task', values.task, ['wholeTumour', 'split', 'baseline'] as const)!;
+  const gamma = nonNegative('gamma', values.gamma) ?? 0;
+  if (gamma > 0 && task !== 'split') throw new UsageError(`--gamma ${gamma}: the Boundary Distance Loss needs the IM/EM split; only --task split has it`);
+  const tau = positive('tau', values.tau, false) ?? DEFAULT_TRAIN.tau;
+  const epochs = positive('epochs', values.epochs) ?? DEFAULT_TRAIN.epochs;
+  const iterationsPerEpoch = positive('iterations', values.iterations) ?? DEFAULT_TRAIN.iterationsPerEpoch;
+  const validationIterations = positive('val-iterations', values['val-iterations']) ?? DEFAULT_TRAIN.validationIterations;
+  const lr = positive('lr', values.lr, false) ?? DEFAULT_TRAIN.lr;
+  const budget = positive('budget-mb', values['budget-mb'], false);
+  const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
+  const workers = positive('jobs', values.jobs) ?? DEFAULT_TRAIN.workers;
+  const device = (await deviceOption('device', values.device)) ?? 'cpu';
+  const dataset = resolve(values.dataset!);
+  if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   const isPreprocessed = existsSync(join(dataset, 'cases.json')) && existsSync(join(dataset, 'plan.json'));
+  if (isPreprocessed && values.plan) throw new UsageError(`--plan: ${values.dataset} is preprocessed already, with its own plan.json`);
+  if (isPreprocessed && values.preprocessed) throw new UsageError(`--preprocessed: ${values.dataset} is preprocessed already`);
+  const givenPlan = values.plan ? await readPlan(values.plan).catch((e: Error) => Promise.reject(new UsageError(`--plan: ${e.message}`))) : undefined;
+  const givenSplit = values.split ? await readSplit(values.split).catch((e: Error) => Promise.reject(new UsageError(`--split: ${e.message}`))) : undefined;
+  const out = resolve(values.out ?? join('runs', task + (gamma > 0 ? `-g${gamma}` : '')));
+  checkOutput('--out', out, { kind: 'dir', overwrite: true });
   const data = isPreprocessed ? dataset : resolve(values.preprocessed ?? join(out, 'preprocessed'));
-  const budget = values['budget-mb'] === undefined ? undefined : num('budget-mb', values['budget-mb'], 0);
-  const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, values.plan, budget);
+  if (!isPreprocessed) checkOutput('--preprocessed', data, { kind: 'dir', overwrite: true });
 
+  const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget);
   const ids = await listPreprocessedCases(data);
   let trainCases: string[];
   let validationCases: string[];
-  if (values.split) {
-    const s = await readSplit(values.split);
-    trainCases = s.train.filter((c) => ids.includes(c));
-    validationCases = s.validation.filter((c) => ids.includes(c));
+  if (givenSplit) {
+    trainCases = givenSplit.train.filter((c) => ids.includes(c));
+    validationCases = givenSplit.validation.filter((c) => ids.includes(c));
+    if (!trainCases.length || !validationCases.length) {
+      throw new Error(`--split ${values.split}: ${trainCases.length} training and ${validationCases.length} validation cases are in ${data}; expected both sets non-empty`);
+    }
   } else {
-    const s = splitPatients(ids, { seed: int('seed', values.seed, 0), proportions: [85, 15, 0] });
+    const s = splitPatients(ids, { seed, proportions: [85, 15, 0] });
     await writeSplit(join(out, 'split.json'), s);
     trainCases = s.train;
     validationCases = s.validation;
-  }
-  const stage2Input = values['stage2-input'];
-  if (stage2Input !== 'reference' && stage2Input !== 'prediction') {
-    throw new Error(`--stage2-input: expected 'reference' or 'prediction', got '${stage2Input}'`);
   }
   const config: TrainConfig = {
     ...DEFAULT_TRAIN,
@@ -170,16 +158,15 @@ export async function run(argv: string[]): Promise<number> {
     trainCases,
     validationCases,
     gamma,
-    tau: num('tau', values.tau, DEFAULT_TRAIN.tau),
-    epochs: int('epochs', values.epochs, DEFAULT_TRAIN.epochs),
-    iterationsPerEpoch: int('iterations', values.iterations, DEFAULT_TRAIN.iterationsPerEpoch),
-    validationIterations: int('val-iterations', values['val-iterations'], DEFAULT_TRAIN.validationIterations),
-    lr: num('lr', values.lr, DEFAULT_TRAIN.lr),
-    seed: int('seed', values.seed, DEFAULT_TRAIN.seed),
-    device: values.device as TrainConfig['device'],
-    amp: !values['no-amp'],
-    workers: values.workers === undefined ? DEFAULT_TRAIN.workers : int('workers', values.workers, 1),
-    stage2Input,
+    tau,
+    epochs,
+    iterationsPerEpoch,
+    validationIterations,
+    lr,
+    seed,
+    device,
+    amp: device === 'cuda' && !values['no-amp'],
+    workers,
     resume: !values.fresh,
   };
   console.error(`training ${task} on ${trainCases.length} cases (validation ${validationCases.length}) → ${out}`);
