@@ -37,7 +37,8 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --split FILE         split JSON (train/validation lists; default: split by patient, 85/15)
   --device cpu|cuda    default cpu
   --no-amp             no mixed precision on CUDA
-  --jobs N             data-loading threads (default cores − 1, at least 1; --workers is an alias)
+  --jobs N             data-loading threads (default 1; 0 makes batches on the main thread;
+                       --workers is an alias)
   --seed N             default 0
   --fresh              ignore an existing checkpoint in --out (default: resume)
   --no-final-validation
@@ -119,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
   const lr = positive('lr', values.lr, false) ?? DEFAULT_TRAIN.lr;
   const budget = positive('budget-mb', values['budget-mb'], false);
   const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
-  const workers = positive('jobs', values.jobs) ?? DEFAULT_TRAIN.workers;
+  const workers = nonNegative('jobs', values.jobs, true) ?? DEFAULT_TRAIN.workers;
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
   const dataset = resolve(values.dataset!);
   if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);

@@ -23,7 +23,8 @@ import type { MethodCases } from '../evaluate/tables.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ExperimentConfig } from './config.js';
 import { resultsMarkdown } from './results.js';
-import { prepareDataset, preparePlan, prepareReferences, prepareSplit, type Say } from './steps-data.js';
+import { configSplit, keptPhantoms, prepareDataset, preparePlan, prepareReferences, prepareSplit, type Say } from './steps-data.js';
+import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { compareStep, evaluateStep } from './steps-evaluate.js';
 import { predictStep } from './steps-predict.js';
 import { prepareStage1PredictionData, trainStep, type TrainFn } from './steps-train.js';
@@ -171,11 +172,26 @@ export async function describeWork(cfg: ExperimentConfig): Promise<string[]> {
   const L = layout(cfg.output);
   const lines: string[] = [`experiment ${cfg.name} → ${cfg.output}`];
   const d = cfg.dataset;
-  if ('phantom' in d) lines.push(`dataset      ${existsSync(`${L.dataset}/phantoms.json`) ? 'exists' : `to generate: ${d.phantom.cases} phantoms of ${d.phantom.patients} patients`}`);
-  else lines.push(`dataset      ${d.path}${existsSync(d.path) ? '' : ' (MISSING)'}`);
+  // The checks `run` makes before working, so that this tells what `run` would do.
+  const refusals: string[] = [];
+  let datasetDir: string | null = null;
+  if ('phantom' in d) {
+    const kept = await keptPhantoms(cfg);
+    if (kept?.mismatch) refusals.push(kept.mismatch);
+    if (kept && !kept.mismatch) datasetDir = L.dataset;
+    lines.push(`dataset      ${kept ? (kept.mismatch ? 'holds other phantoms than the config asks: run will refuse' : 'exists') : `to generate: ${d.phantom.cases} phantoms of ${d.phantom.patients} patients`}`);
+  } else {
+    if (existsSync(d.path)) datasetDir = d.path;
+    lines.push(`dataset      ${d.path}${existsSync(d.path) ? '' : ' (MISSING)'}`);
+  }
   let split: Split | null = null;
   if (existsSync(L.split)) split = await readSplit(L.split);
-  lines.push(`split        ${split ? `${split.train.length} / ${split.validation.length} / ${split.test.length} cases` : 'to compute'}`);
+  if (split && datasetDir) {
+    const { mismatch } = await configSplit(cfg, await listTrainingCases(datasetDir));
+    if (mismatch) refusals.push(mismatch);
+  }
+  const splitSays = split ? `${split.train.length} / ${split.validation.length} / ${split.test.length} cases` : 'to compute';
+  lines.push(`split        ${refusals.some((r) => r.startsWith(L.split)) ? `${splitSays} in split.json, not the config's split: run will refuse` : splitSays}`);
   lines.push(`preprocessed ${existsSync(`${L.preprocessed}/cases.json`) ? 'exists' : 'to do'}`);
   for (const run of runSpecs(cfg)) {
     const s = runState(run.dir, cfg.training.epochs);
@@ -189,5 +205,6 @@ export async function describeWork(cfg: ExperimentConfig): Promise<string[]> {
     lines.push(`predict      ${`${spec.id}-s${spec.seed}`.padEnd(26)} ${n}/${total} test cases${evaluated}`);
   }
   lines.push(`results      ${existsSync(L.results) ? L.results : 'to write'}`);
+  if (refusals.length) lines.push('', 'run would stop before any work:', ...refusals.map((r) => `  ${r}`));
   return lines;
 }

@@ -37,17 +37,10 @@ export async function prepareDataset(cfg: ExperimentConfig, say: Say): Promise<{
   let dir: string;
   if ('phantom' in d) {
     dir = layout(cfg.output).dataset;
-    const meta = join(dir, 'phantoms.json');
-    if (existsSync(meta) && existsSync(join(dir, 'dataset.json'))) {
-      const j = JSON.parse(await readFile(meta, 'utf8')) as { seed: number; cases: { name: string }[] };
-      const patients = new Set(j.cases.map((c) => caseIdentity(c.name).patient)).size;
-      if (j.seed !== d.phantom.seed || j.cases.length !== d.phantom.cases || patients !== d.phantom.patients) {
-        throw new Error(
-          `${meta}: phantoms of seed ${j.seed}, ${j.cases.length} cases, ${patients} patients; the config asks for dataset.phantom ` +
-            `${JSON.stringify(d.phantom)}: remove ${dir} (and what was trained on it) or choose another output`,
-        );
-      }
-      say(`dataset: ${j.cases.length} phantoms in ${dir} (kept)`);
+    const kept = await keptPhantoms(cfg);
+    if (kept) {
+      if (kept.mismatch) throw new Error(kept.mismatch);
+      say(`dataset: ${kept.cases} phantoms in ${dir} (kept)`);
     } else {
       say(`dataset: generating ${d.phantom.cases} phantoms of ${d.phantom.patients} patients (seed ${d.phantom.seed}) …`);
       const r = await generatePhantomDataset({ out: dir, ...d.phantom, jobs: availableParallelism(), onCase: (name) => say(`  ${name}`) });
@@ -86,11 +79,32 @@ function checkSplit(s: Split, ids: Set<string>, file: string): void {
 }
 
 /**
- * The split: computed by patient from the config's seed and proportions, or read from its file;
- * written to `output/split.json`.
- * @throws Error if an existing `split.json` holds another split (the trained runs would not match).
+ * The phantom dataset already generated in the results folder, if any (null otherwise), with
+ * `mismatch` set to the error `run` gives when it was generated with other settings than `cfg` asks.
  */
-export async function prepareSplit(cfg: ExperimentConfig, cases: TrainingCase[], say: Say): Promise<Split> {
+export async function keptPhantoms(cfg: ExperimentConfig): Promise<{ cases: number; mismatch: string | null } | null> {
+  const d = cfg.dataset;
+  if (!('phantom' in d)) return null;
+  const dir = layout(cfg.output).dataset;
+  const meta = join(dir, 'phantoms.json');
+  if (!existsSync(meta) || !existsSync(join(dir, 'dataset.json'))) return null;
+  const j = JSON.parse(await readFile(meta, 'utf8')) as { seed: number; cases: { name: string }[] };
+  const patients = new Set(j.cases.map((c) => caseIdentity(c.name).patient)).size;
+  const same = j.seed === d.phantom.seed && j.cases.length === d.phantom.cases && patients === d.phantom.patients;
+  return {
+    cases: j.cases.length,
+    mismatch: same
+      ? null
+      : `${meta}: phantoms of seed ${j.seed}, ${j.cases.length} cases, ${patients} patients; the config asks for dataset.phantom ` +
+        `${JSON.stringify(d.phantom)}: remove ${dir} (and what was trained on it) or choose another output`,
+  };
+}
+
+/**
+ * The split the config gives for `cases` (and the error `run` gives when the results folder's
+ * `split.json` holds another one, else null) — without writing anything.
+ */
+export async function configSplit(cfg: ExperimentConfig, cases: TrainingCase[]): Promise<{ split: Split; mismatch: string | null }> {
   const ids = cases.map((c) => c.id);
   let split: Split;
   if ('file' in cfg.split) {
@@ -103,12 +117,20 @@ export async function prepareSplit(cfg: ExperimentConfig, cases: TrainingCase[],
     }
   }
   const path = layout(cfg.output).split;
-  if (existsSync(path)) {
-    const old = await readSplit(path);
-    if (!sameSets(old, split)) throw new Error(`${path}: holds another split than the config gives; remove the results folder or restore the split`);
-  } else {
-    await writeSplit(path, split);
-  }
+  const mismatch = existsSync(path) && !sameSets(await readSplit(path), split) ? `${path}: holds another split than the config gives; remove the results folder or restore the split` : null;
+  return { split, mismatch };
+}
+
+/**
+ * The split: computed by patient from the config's seed and proportions, or read from its file;
+ * written to `output/split.json`.
+ * @throws Error if an existing `split.json` holds another split (the trained runs would not match).
+ */
+export async function prepareSplit(cfg: ExperimentConfig, cases: TrainingCase[], say: Say): Promise<Split> {
+  const { split, mismatch } = await configSplit(cfg, cases);
+  if (mismatch) throw new Error(mismatch);
+  const path = layout(cfg.output).split;
+  if (!existsSync(path)) await writeSplit(path, split);
   say(`split: ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test cases (by patient)`);
   return split;
 }

@@ -47,6 +47,6 @@ test('meatus segment: case ids from file names; bad inputs name the file or flag
 
 test('meatus train: missing and malformed options are refused with the flag named', async () => {
   assert.equal((await cli('train', '--task', 'split')).code, 2);
-  assert.match((await cli('train', '--dataset', dir, '--task', 'segmentAll')).err, /unknown task 'segmentAll'/);
-  assert.match((await cli('train', '--dataset', join(dir, 'nope'), '--task', 'split')).err, /does not exist/);
+  assert.match((await cli('train', '--dataset', dir, '--task', 'segmentAll')).err, /--task: expected wholeTumour or split or baseline, got 'segmentAll'/);
+  assert.match((await cli('train', '--dataset', join(dir, 'nope'), '--task', 'split')).err, /--dataset .*nope: no such folder/);
 });

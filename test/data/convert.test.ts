@@ -11,6 +11,7 @@ import { checkDataset } from '../../src/data/check.js';
 import { readNnunetDataset } from '../../src/data/nnunet.js';
 import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
+import { cli } from '../cli/run-cli.js';
 import { run as datasetCli } from '../../src/cli/dataset.js';
 
 const shape: Vec3 = [2, 3, 4];
@@ -84,10 +85,9 @@ test('meatus dataset convert: crossMoDA-coded labels → an nnU-Net raw dataset 
     assert.equal((await checkDataset(out)).problems.length, 0);
     // the destination must be new
     await assert.rejects(convertDataset([], out), /no labelled case/);
-    await assert.rejects(
-      datasetCli(['convert', src, '--out', out, '--map', '1=2,2=1,3=0']),
-      /already exists/,
-    );
+    const again = await cli('dataset', 'convert', src, '--out', out, '--map', '1=2,2=1,3=0');
+    assert.equal(again.code, 2);
+    assert.match(again.err, /already exists/);
   } finally {
     await rm(src, { recursive: true, force: true });
   }
@@ -107,7 +107,9 @@ test('meatus dataset convert without a map for label 3 fails and leaves nothing 
       [],
       'no temporary folder left',
     );
-    await assert.rejects(datasetCli(['convert', src]), /expected one folder and --out NEW_DIR/);
+    const r = await cli('dataset', 'convert', src);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--out required/);
   } finally {
     await rm(src, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 // crossMoDA 2021–2023 file names, the 2023 label preset, and `dataset check`'s per-case label counts.
+import { cli as runCli } from '../cli/run-cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -160,14 +161,12 @@ test('--preset: unknown names and --map together are refused before anything is 
   await withDir(async (dir) => {
     await folder2023(dir);
     const out = join(dir, 'out');
-    await assert.rejects(
-      datasetCli(['convert', dir, '--out', out, '--preset', 'crossmoda2023', '--map', '3=0']),
-      /give --map or --preset, not both/,
-    );
-    await assert.rejects(
-      datasetCli(['convert', dir, '--out', out, '--preset', 'brats']),
-      /unknown preset 'brats'/,
-    );
+    const both = await runCli('dataset', 'convert', dir, '--out', out, '--preset', 'crossmoda2023', '--map', '3=0');
+    assert.equal(both.code, 2);
+    assert.match(both.err, /--map and --preset cannot be given together/);
+    const unknown = await runCli('dataset', 'convert', dir, '--out', out, '--preset', 'brats');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /unknown preset 'brats'/);
     assert.equal(existsSync(out), false);
   });
 });
