@@ -21,6 +21,8 @@ command -v make >/dev/null || missing+=(make)
 node scripts/find-libtorch.mjs >/dev/null 2>&1 || apt_install libtorch-dev
 # Figures are SVG rendered to PNG by resvg, which needs one system font.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core
+# `npm test` (setup.sh --test) also drives the reports' NiiVue viewer in Debian's headless chromium.
+if [ "${1:-}" = --test ]; then [ -x /usr/bin/chromium ] || apt_install chromium; fi
 
 stamp=node_modules/.meatus-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)

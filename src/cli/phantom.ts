@@ -10,6 +10,7 @@ import { checkOutput } from '../util/output-path.js';
 import { generatePhantomDataset } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
 import type { PhantomConfig } from '../data/phantom/config.js';
+import { checkSeriesOptions, type SeriesOptions } from '../data/phantom/longitudinal.js';
 import { writePreviewPng } from '../data/preview.js';
 
 /** One-line description for `meatus --help`. */
@@ -31,7 +32,13 @@ options:
   --preview-cases K  cases shown in the preview (default 3, one per patient)
   --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)
   --overwrite      replace an existing dataset in --out (its imagesTr/, labelsTr/, dataset.json,
-                   phantoms.json) and an existing --preview file; without it both are refused`;
+                   phantoms.json, dates.csv) and an existing --preview file; without it both are refused
+
+longitudinal (patients with several timepoints; scan dates go to dates.csv as case,date):
+  --growth PCT     set growth: the extrameatal volume changes PCT % per year (negative shrinks;
+                   the size factor is (1 + PCT/100)^(years/3)); default: a drawn growth
+  --interval-months M  months between a patient's scans (default: drawn, 6–18)
+  --start-date D   date of each patient's first scan, YYYY-MM-DD (default 2020-01-01)`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -50,6 +57,9 @@ export async function run(argv: string[]): Promise<number> {
       'preview-cases': { type: 'string' },
       jobs: { type: 'string' },
       overwrite: { type: 'boolean' },
+      growth: { type: 'string' },
+      'interval-months': { type: 'string' },
+      'start-date': { type: 'string' },
     },
     ['cases', 'out'],
   );
@@ -71,11 +81,20 @@ export async function run(argv: string[]): Promise<number> {
     config.koos = k as PhantomConfig['koos'];
   }
   const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;
+  const series: SeriesOptions = { startDate: values['start-date'] };
+  if (values.growth !== undefined) {
+    const pct = Number(values.growth);
+    if (values.growth.trim() === '' || !Number.isFinite(pct)) throw new UsageError(`--growth: expected a number (% extrameatal volume per year), got '${values.growth}'`);
+    series.growth = { volumePercentPerYear: pct, intervalMonths: positive('interval-months', values['interval-months']) };
+  } else if (values['interval-months'] !== undefined) {
+    throw new UsageError('--interval-months: goes with --growth (without it the intervals are drawn)');
+  }
+  checkSeriesOptions(series);
   const overwrite = Boolean(values.overwrite);
   checkOutput('--out', values.out!, { kind: 'dir', overwrite });
   if (values.preview) checkOutput('--preview', values.preview, { kind: 'file', overwrite });
   if (overwrite) {
-    for (const f of ['imagesTr', 'labelsTr', 'dataset.json', 'phantoms.json']) rmSync(join(values.out!, f), { recursive: true, force: true });
+    for (const f of ['imagesTr', 'labelsTr', 'dataset.json', 'phantoms.json', 'dates.csv']) rmSync(join(values.out!, f), { recursive: true, force: true });
   }
   const shown: Phantom[] = [];
   const seenPatients = new Set<string>();
@@ -87,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     config,
     jobs,
     keepPhantoms: Boolean(values.preview),
+    series,
     onCase: (name, m, ph) => {
       const patient = name.slice(0, name.lastIndexOf('_'));
       if (ph && values.preview && shown.length < nPreview && !seenPatients.has(patient)) {

@@ -11,6 +11,7 @@ import type { DistanceDefinition } from './surface.js';
 import { CLASSES, type CaseMetrics, type ClassMetrics, type ClassName } from './metrics.js';
 import { summarize, type Summary } from './stats.js';
 import { wilcoxon } from './wilcoxon.js';
+import { csvLines, splitCsv } from '../util/csv.js';
 
 /** The metrics of one class, in CSV column order. */
 export const METRICS: readonly (keyof ClassMetrics)[] = ['dice', 'assd', 'hd95'];
@@ -54,14 +55,6 @@ export function fmt(v: number, digits = 4): string {
 }
 
 /** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
-function field(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csvLines(header: string[], rows: string[][]): string {
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\n') + '\n';
-}
-
 function mdLines(header: string[], rows: string[][], align: string[] = header.map((_, i) => (i === 0 ? '---' : '---:'))): string {
   const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), `|${align.map((a) => ` ${a} `).join('|')}|`, ...rows.map(line)].join('\n') + '\n';
@@ -80,36 +73,6 @@ export function casesToCsv(cases: CaseMetrics[]): string {
     csvNumber(c.boundaryAssd),
   ]);
   return csvLines(casesHeader(), rows);
-}
-
-/** Splits CSV text into rows of fields (RFC 4180 quoting). */
-function splitCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cur);
-      cur = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cur);
-      rows.push(row);
-      row = [];
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur !== '' || row.length > 0) rows.push([...row, cur]);
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
 /**

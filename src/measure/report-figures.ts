@@ -200,12 +200,28 @@ export function intensityWindow(data: ArrayLike<number>, lo = 0.01, hi = 0.99): 
 /** Overlay colours: extrameatal red, intrameatal green (as `data/preview.ts`). */
 export const OVERLAY_RGB: Record<number, [number, number, number]> = { 1: [255, 40, 40], 2: [40, 230, 40] };
 
+/** A palette of the label overlay: `default` (EM red, IM green) or `colour-blind` (Okabe–Ito: EM orange, IM blue). */
+export type OverlayPalette = 'default' | 'colour-blind';
+
+/** Overlay colours of each palette, label value → RGB. */
+export const OVERLAY_PALETTES: Record<OverlayPalette, Record<number, [number, number, number]>> = {
+  default: OVERLAY_RGB,
+  'colour-blind': { 1: [230, 159, 0], 2: [0, 114, 178] },
+};
+
 /**
- * Renders a view: windowed grey values (bilinear) with the label (nearest) blended at `alpha`
- * and its contour (the labelled pixels with a differently labelled 4-neighbour) opaque.
+ * Renders a view: windowed grey values (bilinear) with the label (nearest, `colours` per label
+ * value, default {@link OVERLAY_RGB}) blended at `alpha` and its contour (the labelled pixels with a differently labelled 4-neighbour) opaque.
  * @throws Error if `t2` and `label` differ in shape.
  */
-export function renderSlice(t2: Volume, label: Volume, view: SliceView, win: [number, number], alpha = 0.35): Raster {
+export function renderSlice(
+  t2: Volume,
+  label: Volume,
+  view: SliceView,
+  win: [number, number],
+  alpha = 0.35,
+  colours: Record<number, [number, number, number]> = OVERLAY_RGB,
+): Raster {
   if (t2.shape.some((s, i) => s !== label.shape[i])) {
     throw new Error(`renderSlice: label shape ${label.shape.join('×')} differs from image shape ${t2.shape.join('×')}`);
   }
@@ -241,7 +257,7 @@ export function renderSlice(t2: Volume, label: Volume, view: SliceView, win: [nu
     }
   }
   for (let o = 0; o < labels.length; o++) {
-    const colour = OVERLAY_RGB[labels[o]];
+    const colour = colours[labels[o]];
     if (!colour) continue;
     const [px, py] = [o % width, Math.floor(o / width)];
     const edge =

@@ -2,7 +2,8 @@
  * Generates a synthetic nnU-Net raw dataset of VS phantoms: `cases` scans of `patients`
  * patients (each patient at least one timepoint; the rest spread at random), named
  * `VS_p<3-digit patient>_t<2-digit timepoint>` (both 1-based), all in `imagesTr/`/`labelsTr/`,
- * plus `dataset.json` and `phantoms.json` (the meta data of every case). Same options and seed →
+ * plus `dataset.json`, `phantoms.json` (the meta data of every case) and `dates.csv` (each scan's
+ * date, `case,date`, see `data/scan-dates.ts`). Same options and seed →
  * bit-identical files.
  */
 
@@ -13,7 +14,8 @@ import { datasetJson, writeDatasetJson, writeNnunetCase } from '../nnunet.js';
 import { Rng } from '../random.js';
 import type { PhantomConfig } from './config.js';
 import type { Phantom, PhantomMeta } from './generate.js';
-import { generateSeries } from './longitudinal.js';
+import { checkSeriesOptions, generateSeries, type SeriesOptions } from './longitudinal.js';
+import { formatScanDates } from '../scan-dates.js';
 import { siblingModule, startModuleWorker } from '../../util/worker.js';
 
 /** Options of {@link generatePhantomDataset}. */
@@ -32,6 +34,8 @@ export interface PhantomDatasetOptions {
   onCase?: (name: string, meta: PhantomMeta, phantom: Phantom | null) => void | Promise<void>;
   /** Keep each case's volumes for `onCase` (forces `jobs` = 1; e.g. for previews). */
   keepPhantoms?: boolean;
+  /** Longitudinal options of every patient's series: a set growth and the first scan date. */
+  series?: SeriesOptions;
 }
 
 /** What was generated. */
@@ -61,6 +65,7 @@ export interface PatientJob {
   seed: number;
   patient: number;
   timepoints: number;
+  series?: SeriesOptions;
 }
 
 /** A written case; `phantom` only when the caller asked for it (not sent back from workers). */
@@ -73,7 +78,7 @@ interface PatientCase {
 /** Generates and writes the timepoints of one patient. */
 export async function writePatient(job: PatientJob, keepPhantoms = false): Promise<PatientCase[]> {
   const out: PatientCase[] = [];
-  const series = generateSeries(job.config, `${job.seed}:patient:${job.patient}`, job.timepoints);
+  const series = generateSeries(job.config, `${job.seed}:patient:${job.patient}`, job.timepoints, job.series);
   for (const ph of series) {
     const name = `VS_p${String(job.patient + 1).padStart(3, '0')}_t${String(ph.meta.timepoint + 1).padStart(2, '0')}`;
     await writeNnunetCase(job.out, name, [ph.image], ph.label);
@@ -113,8 +118,9 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
   const seed = o.seed ?? 0;
   const patients = o.patients ?? Math.max(1, Math.round((o.cases * 137) / 227));
   const tp = timepointsPerPatient(o.cases, patients, seed);
+  checkSeriesOptions(o.series ?? {});
   makeDirs(o.out);
-  const jobs: PatientJob[] = tp.map((timepoints, patient) => ({ out: o.out, config: o.config ?? {}, seed, patient, timepoints }));
+  const jobs: PatientJob[] = tp.map((timepoints, patient) => ({ out: o.out, config: o.config ?? {}, seed, patient, timepoints, series: o.series }));
   const nJobs = o.keepPhantoms ? 1 : Math.min(o.jobs ?? 1, patients);
   if (!Number.isInteger(nJobs) || nJobs < 1) throw new Error(`phantom dataset: jobs: expected a positive integer, got ${o.jobs}`);
   const perPatient: PatientCase[][] = new Array(patients);
@@ -133,5 +139,6 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
     datasetJson(cases.length, { name: 'VS_phantom', description: `meatus synthetic VS phantoms, seed ${seed}`, reference: 'meatus phantom', licence: 'CC0' }),
   );
   await writeFileAtomic(join(o.out, 'phantoms.json'), JSON.stringify({ seed, cases }, null, 2) + '\n');
+  await writeFileAtomic(join(o.out, 'dates.csv'), formatScanDates(cases.map((c) => [c.name, c.meta.date ?? ''])));
   return { out: o.out, patients, cases, seconds: (performance.now() - t0) / 1000 };
 }

@@ -46,6 +46,10 @@ export interface PhantomMeta {
   /** Timepoint index (0 = baseline) and months since baseline, for longitudinal series. */
   timepoint: number;
   months: number;
+  /** Scan date, ISO YYYY-MM-DD (longitudinal series; absent for a single phantom). */
+  date?: string;
+  /** Linear size factor of the extrameatal part since the first scan (1 at baseline). */
+  sizeFactor?: number;
 }
 
 /** A generated case. */
@@ -94,7 +98,12 @@ export function drawPatient(config: PhantomConfig, seed: Seed): PhantomPatient {
  * Renders one scan of `patient` with `tumour` (the patient's own, or a grown one); `scanKey`
  * selects the pose, bias and noise streams (e.g. the timepoint index).
  */
-export function renderPhantom(patient: PhantomPatient, tumour: Tumour, scanKey: Seed, timing: { timepoint: number; months: number } = { timepoint: 0, months: 0 }): Phantom {
+export function renderPhantom(
+  patient: PhantomPatient,
+  tumour: Tumour,
+  scanKey: Seed,
+  timing: { timepoint: number; months: number; date?: string; sizeFactor?: number } = { timepoint: 0, months: 0 },
+): Phantom {
   const c = patient.config;
   const rng = new Rng(patient.seed).fork(`scan:${scanKey}`);
   const acq: Acquisition = drawAcquisition(rng.fork('pose'), c, patient.protocol, patient.anatomy, patient.side);
@@ -133,6 +142,8 @@ export function renderPhantom(patient: PhantomPatient, tumour: Tumour, scanKey: 
       canalAxisRas: apply3(acq.poseRotation, ear.axis).map((v) => Math.round(v * 1e4) / 1e4) as P3,
       timepoint: timing.timepoint,
       months: timing.months,
+      ...(timing.date !== undefined ? { date: timing.date } : {}),
+      ...(timing.sizeFactor !== undefined ? { sizeFactor: timing.sizeFactor } : {}),
     },
   };
 }

@@ -1,0 +1,109 @@
+/**
+ * `meatus growth`: the growth of each patient's tumour over its scans — from label maps (or T2
+ * scans it segments first) and scan dates — as `growth.json`, `growth.csv` and one HTML report
+ * per patient. The work is `runGrowth` (`src/measure/growth-run.ts`).
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { oneOf } from './args.js';
+import { runGrowth } from '../measure/growth-run.js';
+import { viewerHtml } from '../measure/viewer.js';
+
+/** One-line description for `meatus --help`. */
+export const summary = 'growth of each patient\'s tumour over time: volumes, reported diameter, rates, doubling time, report';
+
+const USAGE = `usage: meatus growth INPUT... --out DIR [options]
+
+  INPUT            label maps (.nii/.nii.gz, 0 background, 1 extrameatal, 2 intrameatal) or folders
+                   of them: meatus segment's output, or an nnU-Net dataset (its labelsTr/); with
+                   --segment, T2 scans or folders of them, segmented first (into DIR/segmentation)
+  --out DIR        writes growth.json, growth.csv and <patient>_growth.html
+
+  --dates CSV      scan dates, a 'case,date' CSV with ISO dates (default: dates.csv in the input
+                   folder; without dates the scans are ordered by their <patient>_t<k> names)
+  --images DIR     T2 scans for the thumbnails and the viewer (<case>_0000.nii.gz or <case>.nii.gz;
+                   default: imagesTr/ of a dataset, or the input recorded by meatus segment)
+  --pattern RE     case-name pattern with a 'patient' group (default: <patient>_t<k>)
+  --segment        the inputs are T2 scans: segment them first with the built-in model or --models
+  --models DIR     with --segment: folder with stage1/stage2.safetensors
+  --linear-mm X    significant change of the reported diameter, mm (default 2)
+  --volume-pct X   significant whole-tumour volume change, % (default 20)
+  --watch-pct X    borderline volume change, % (default 10)
+  --edges          measure to voxel edges instead of voxel centres
+  --palette P      overlay colours: default (EM red, IM green) or colour-blind (EM orange, IM blue)
+  --no-viewer      leave the interactive viewer (NiiVue, inlined, ~3 MB) out of the reports
+  --overwrite      replace existing growth.json, growth.csv and reports in DIR`;
+
+const OPTIONS = {
+  out: { type: 'string' },
+  dates: { type: 'string' },
+  images: { type: 'string' },
+  pattern: { type: 'string' },
+  segment: { type: 'boolean' },
+  models: { type: 'string' },
+  'linear-mm': { type: 'string' },
+  'volume-pct': { type: 'string' },
+  'watch-pct': { type: 'string' },
+  edges: { type: 'boolean' },
+  palette: { type: 'string' },
+  'no-viewer': { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !(Number.isFinite(n) && n > 0)) throw new Error(`--${flag}: expected a positive number, got '${v}'`);
+  return n;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (e) {
+    console.error(`meatus growth: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (v.out === undefined || positionals.length === 0) {
+    console.error(`meatus growth: ${v.out === undefined ? '--out required' : 'give label maps or folders (or T2 scans with --segment)'}\n\n${USAGE}`);
+    return 2;
+  }
+  if (v.models !== undefined && !v.segment) throw new Error('--models: goes with --segment');
+  const palette = oneOf('palette', v.palette, ['default', 'colour-blind'] as const);
+  const thresholds = { linearMm: num('linear-mm', v['linear-mm']), volumePercent: num('volume-pct', v['volume-pct']), volumeWatchPercent: num('watch-pct', v['watch-pct']) };
+  const out = resolve(v.out);
+  let inputs = positionals;
+  let notice: string | undefined;
+  if (v.segment) {
+    const seg = join(out, 'segmentation');
+    const { run: segment } = await import('./segment.js');
+    const code = await segment([...positionals, '--out', seg, '--no-report', ...(v.models ? ['--models', v.models] : []), ...(v.edges ? ['--edges'] : []), ...(v.overwrite ? ['--overwrite'] : [])]);
+    if (code !== 0) return code;
+    inputs = [seg];
+    if (v.models === undefined) notice = 'Not for clinical use: the label maps come from meatus\'s built-in model, trained on synthetic phantoms, not on patient scans.';
+  }
+  const result = await runGrowth({
+    inputs,
+    out,
+    dates: v.dates,
+    images: v.images,
+    pattern: v.pattern,
+    thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, x]) => x !== undefined)),
+    toVoxelEdges: v.edges,
+    palette,
+    overwrite: v.overwrite,
+    notice,
+    extraHtml: v['no-viewer'] ? undefined : (scans) => viewerHtml(scans, { palette }),
+    log: (line) => console.log(line),
+  });
+  console.log(`wrote ${result.files.join(', ')}`);
+  return 0;
+}

@@ -1,0 +1,214 @@
+/**
+ * The interactive viewer of the reports: NiiVue (`@niivue/niivue`, BSD-2-Clause; its UMD bundle
+ * inlined) showing the T2 with the label overlay in the axial, coronal and sagittal planes
+ * (multiplanar; scroll or arrow keys move the slice, a click moves the crosshair), the guideline
+ * measurements of each scan drawn as NiiVue measurement lines (each on its own axial slice: the
+ * "go to" buttons move there), a choice of scan (growth reports), and the overlay palette —
+ * `default` (EM red, IM green) or `colour-blind` (Okabe–Ito: EM orange, IM blue).
+ *
+ * Self-contained: the bundle and every volume (T2 windowed to 8 bits, label map; NIfTI, gzip,
+ * base64) sit in the page, so it opens from disk with no network. A scan of a 48 × 64 × 64 mm crop
+ * adds ~0.3–1 MB; the bundle ~2.2 MB. The page exposes `window.meatusViewer` (`ready`, `show(i)`,
+ * `nv`, `errors`) for tests.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeNifti } from '../volume/nifti.js';
+import type { Volume } from '../volume/volume.js';
+import type { Measurements } from './measure.js';
+import { intensityWindow, OVERLAY_PALETTES, type OverlayPalette } from './report-figures.js';
+
+/** One scan of the viewer. */
+export interface ViewerScan {
+  case: string;
+  /** The T2 (`null`: the labels are shown on black). */
+  t2: Volume | null;
+  label: Volume<Uint8Array>;
+  measurements: Measurements;
+}
+
+/** Options of {@link viewerHtml}. */
+export interface ViewerOptions {
+  /** The palette selected at first (default `default`). */
+  palette?: OverlayPalette;
+  /** The scan shown at first (default the last). */
+  initial?: number;
+}
+
+/** A measurement line as the viewer draws it: RAS mm end points. */
+export interface ViewerLine {
+  name: string;
+  mm: number;
+  a: number[];
+  b: number[];
+}
+
+/** The lines of a scan: the reported size first, then the guideline's lines that exist. */
+export function viewerLines(m: Measurements): ViewerLine[] {
+  const g = m.guideline;
+  const out: ViewerLine[] = [];
+  const add = (name: string, l: { mm: number; endpoints: { ras: number[][] } } | null) => {
+    if (l !== null) out.push({ name, mm: l.mm, a: l.endpoints.ras[0], b: l.endpoints.ras[1] });
+  };
+  add(`reported size (${g.reportedSize.kind})`, g.reportedSize.diameter);
+  add('largest whole-tumour axial diameter', g.reportedSize.kind === 'whole-tumour axial diameter' ? null : m.wholeTumourAxialDiameter);
+  add('IM/EM interface line', g.interfaceLine);
+  add('EM diameter parallel to the interface', g.extrameatalParallel);
+  add('EM diameter perpendicular to the interface', g.extrameatalPerpendicular);
+  add('IM diameter parallel to the interface', g.intrameatalParallel);
+  return out;
+}
+
+let bundle: string | null = null;
+
+/** NiiVue's UMD bundle, read once from the installed package. @throws Error when it is not installed. */
+export function niivueBundle(): string {
+  if (bundle !== null) return bundle;
+  const candidates: string[] = [];
+  try {
+    candidates.push(join(dirname(fileURLToPath(import.meta.resolve('@niivue/niivue'))), '..', '..', 'dist', 'niivue.umd.js'));
+  } catch {
+    // resolved below from the package's own node_modules
+  }
+  candidates.push(fileURLToPath(new URL('../../node_modules/@niivue/niivue/dist/niivue.umd.js', import.meta.url)));
+  for (const c of candidates) {
+    try {
+      bundle = readFileSync(c, 'utf8').replace(/<\/script/gi, '<\\/script');
+      return bundle;
+    } catch {
+      // next candidate
+    }
+  }
+  throw new Error(`viewer: NiiVue's bundle (@niivue/niivue/dist/niivue.umd.js) not found at ${candidates.join(' or ')}; run npm ci, or leave the viewer out (--no-viewer)`);
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** The T2 windowed (1st–99th percentile) to 0–255, as a uint8 NIfTI on the label's grid. */
+function t2Bytes(scan: ViewerScan): Uint8Array {
+  const { label } = scan;
+  const data = new Uint8Array(label.data.length);
+  if (scan.t2 !== null) {
+    const [lo, hi] = intensityWindow(scan.t2.data);
+    const s = 255 / (hi - lo);
+    for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round((scan.t2.data[i] - lo) * s)));
+  }
+  return encodeNifti({ ...label, data, channels: 1 }, { datatype: 'uint8', gzip: true });
+}
+
+const lut = (p: OverlayPalette) => {
+  const c = OVERLAY_PALETTES[p];
+  return { R: [0, c[1][0], c[2][0]], G: [0, c[1][1], c[2][1]], B: [0, c[1][2], c[2][2]], A: [0, 255, 255], I: [0, 1, 2], labels: ['', 'extrameatal', 'intrameatal'] };
+};
+
+const PAGE_SCRIPT = `
+(function () {
+  var errors = [];
+  var api = { ready: false, errors: errors, nv: null, show: null, current: -1 };
+  window.meatusViewer = api;
+  var data = JSON.parse(document.getElementById('meatus-viewer-data').textContent);
+  var status = document.getElementById('meatus-viewer-status');
+  var say = function (t) { status.textContent = t; };
+  var fail = function (e) { errors.push(String(e && e.message || e)); say('viewer error: ' + errors[errors.length - 1]); };
+  if (typeof niivue === 'undefined') { fail('NiiVue did not load'); return; }
+  var nv = new niivue.Niivue({ backColor: [0, 0, 0, 1], show3Dcrosshair: false, isRadiologicalConvention: true, dragMode: niivue.DRAG_MODE ? niivue.DRAG_MODE.none : 0, measureLineColor: [1, 0.83, 0, 1], measureTextColor: [1, 0.83, 0, 1], showMeasureUnits: true, isColorbar: false });
+  api.nv = nv;
+  var label = null;
+  var palette = data.palette;
+  function lines(scan) {
+    return scan.lines.map(function (l) {
+      return { startMM: l.a, endMM: l.b, distance: l.mm, sliceIndex: 0, sliceType: 0, slicePosition: nv.mm2frac(l.a)[2] };
+    });
+  }
+  function go(l) {
+    nv.scene.crosshairPos = nv.mm2frac(l.a);
+    nv.updateGLVolume();
+    nv.drawScene();
+  }
+  function buttons(scan) {
+    var box = document.getElementById('meatus-viewer-lines');
+    box.innerHTML = '';
+    scan.lines.forEach(function (l) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = 'go to ' + l.name + ' (' + l.mm.toFixed(1) + ' mm)';
+      b.onclick = function () { go(l); };
+      box.appendChild(b);
+    });
+  }
+  async function show(i) {
+    var scan = data.scans[i];
+    while (nv.volumes.length) nv.removeVolume(nv.volumes[0]);
+    var t2 = await niivue.NVImage.loadFromBase64({ base64: scan.t2, name: scan.case + '_t2.nii.gz', cal_min: 0, cal_max: 255 });
+    label = await niivue.NVImage.loadFromBase64({ base64: scan.label, name: scan.case + '_label.nii.gz', opacity: 0.5 });
+    label.setColormapLabel(data.luts[palette]);
+    nv.addVolume(t2);
+    nv.addVolume(label);
+    nv.document.completedMeasurements = lines(scan);
+    api.current = i;
+    buttons(scan);
+    if (scan.lines.length) go(scan.lines[0]); else nv.drawScene();
+    say(scan.case + ': ' + (scan.lines.length ? scan.lines.length + ' measurement lines; ' : '') + 'scroll or use the arrow keys to move through the slices');
+  }
+  api.show = show;
+  var sel = document.getElementById('meatus-viewer-scan');
+  data.scans.forEach(function (s, i) { var o = document.createElement('option'); o.value = String(i); o.textContent = s.case; sel.appendChild(o); });
+  sel.value = String(data.initial);
+  sel.onchange = function () { show(Number(sel.value)).catch(fail); };
+  var pal = document.getElementById('meatus-viewer-palette');
+  pal.value = palette;
+  pal.onchange = function () { palette = pal.value; if (label) { label.setColormapLabel(data.luts[palette]); nv.updateGLVolume(); } };
+  var planes = document.getElementById('meatus-viewer-planes');
+  planes.onchange = function () { nv.setSliceType(Number(planes.value)); };
+  nv.attachTo('meatus-viewer-canvas').then(function () {
+    nv.setSliceType(nv.sliceTypeMultiplanar);
+    return show(data.initial);
+  }).then(function () { api.ready = true; }).catch(fail);
+})();
+`;
+
+/**
+ * The viewer section of a report (see the file comment): HTML with the inlined NiiVue bundle, the
+ * scans' volumes and the page script.
+ * @throws Error when NiiVue's bundle is not installed, or a scan's T2 and label differ in shape.
+ * @example const html = viewerHtml([{ case: 'VS_p001_t01', t2, label, measurements: measure(label) }]);
+ */
+export function viewerHtml(scans: readonly ViewerScan[], opts: ViewerOptions = {}): string {
+  if (scans.length === 0) throw new Error('viewerHtml: no scans');
+  for (const s of scans) {
+    if (s.t2 !== null && s.t2.shape.some((n, k) => n !== s.label.shape[k])) throw new Error(`viewerHtml: ${s.case}: T2 shape ${s.t2.shape.join('×')} differs from the label's ${s.label.shape.join('×')}`);
+  }
+  const palette = opts.palette ?? 'default';
+  const data = {
+    palette,
+    initial: opts.initial ?? scans.length - 1,
+    luts: { default: lut('default'), 'colour-blind': lut('colour-blind') },
+    scans: scans.map((s) => ({
+      case: s.case,
+      t2: b64(t2Bytes(s)),
+      label: b64(encodeNifti({ ...s.label, channels: 1 }, { datatype: 'uint8', gzip: true })),
+      lines: viewerLines(s.measurements),
+    })),
+  };
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  return [
+    '<section class="viewer" id="meatus-viewer">',
+    '<h2>Interactive viewer</h2>',
+    '<p class="sub">NiiVue, in this page (no network). Planes: axial, coronal, sagittal; scroll or arrow keys move the slice, a click moves the crosshair; the yellow lines are the measurements (each on its own axial slice). Radiological convention (patient right on the image left).</p>',
+    '<p class="viewer-controls">',
+    '<label>Scan <select id="meatus-viewer-scan"></select></label> ',
+    '<label>Planes <select id="meatus-viewer-planes"><option value="3">all three</option><option value="0">axial</option><option value="1">coronal</option><option value="2">sagittal</option></select></label> ',
+    '<label>Colours <select id="meatus-viewer-palette"><option value="default">default (EM red, IM green)</option><option value="colour-blind">colour-blind safe (EM orange, IM blue)</option></select></label>',
+    '</p>',
+    '<p id="meatus-viewer-lines" class="viewer-lines"></p>',
+    '<div style="width:100%;max-width:1100px;height:440px;background:#000"><canvas id="meatus-viewer-canvas"></canvas></div>',
+    '<p id="meatus-viewer-status" class="sub">loading the viewer…</p>',
+    `<script type="application/json" id="meatus-viewer-data">${json}</script>`,
+    `<script>${niivueBundle()}</script>`,
+    `<script>${PAGE_SCRIPT}</script>`,
+    '</section>',
+  ].join('\n');
+}

@@ -1,0 +1,88 @@
+// `meatus phantom` with a set growth writes dates.csv; `meatus growth` over label maps writes
+// growth.json, growth.csv and a report per patient, refuses to overwrite, and reports bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { writeNifti } from '../../src/volume/nifti-file.js';
+import { diagonalAffine, type Volume } from '../../src/volume/volume.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const [log, error] = [console.log, console.error];
+  let out = '';
+  let err = '';
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'meatus-growth-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+/** A label map of 1 mm voxels: an EM box of `w` × 10 × 4 voxels (x from 10 − w to 9) and an IM box x 10–15. */
+function boxes(w: number): Volume<Uint8Array> {
+  const [nz, ny, nx] = [8, 20, 30];
+  const data = new Uint8Array(nz * ny * nx);
+  for (let z = 2; z < 6; z++) for (let y = 5; y < 15; y++) for (let x = 10 - w; x < 16; x++) data[(z * ny + y) * nx + x] = x < 10 ? 1 : y >= 8 && y < 12 && z >= 3 && z < 5 ? 2 : 0;
+  return { data, shape: [nz, ny, nx], spacing: [1, 1, 1], affine: diagonalAffine([1, 1, 1]) };
+}
+
+test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the report; --overwrite; errors', async () => {
+  const labels = join(dir, 'labels');
+  // EM 4, 6, 9 voxels long: reported (EM axial diagonal) √(3² + 9²), √(5² + 9²), √(8² + 9²) mm.
+  await writeNifti(join(labels, 'A_t1.nii.gz'), boxes(4), { datatype: 'uint8' });
+  await writeNifti(join(labels, 'A_t2.nii.gz'), boxes(6), { datatype: 'uint8' });
+  await writeNifti(join(labels, 'A_t3.nii.gz'), boxes(9), { datatype: 'uint8' });
+  writeFileSync(join(labels, 'dates.csv'), 'case,date\nA_t1,2020-01-01\nA_t2,2020-07-01\nA_t3,2021-01-01\n');
+  const out = join(dir, 'out');
+  const r = await cli('growth', labels, '--out', out, '--no-viewer');
+  assert.equal(r.code, 0, r.err);
+  const json = JSON.parse(readFileSync(join(out, 'growth.json'), 'utf8'));
+  assert.equal(json.patients.length, 1);
+  const s = json.patients[0];
+  assert.equal(s.patient, 'A');
+  assert.deepEqual(s.timepoints.map((t: { date: string }) => t.date), ['2020-01-01', '2020-07-01', '2021-01-01']);
+  const d = s.timepoints.map((t: { reportedMm: number }) => t.reportedMm);
+  [Math.hypot(3, 9), Math.hypot(5, 9), Math.hypot(8, 9)].forEach((v, k) => assert.ok(Math.abs(d[k] - v) < 1e-9, `reported ${d[k]} vs ${v}`));
+  // Whole-tumour volume: EM w × 10 × 4 plus IM 6 × 4 × 2 = 48 mm³.
+  assert.deepEqual(s.timepoints.map((t: { volumes: { wholeTumour: number } }) => t.volumes.wholeTumour), [208, 288, 408]);
+  assert.match(s.summary, /^Extrameatal axial diameter grew 2\.6 mm \(9\.5 → 12\.0 mm\) in 12 months: significant/);
+  assert.equal(readFileSync(join(out, 'growth.csv'), 'utf8').trim().split('\n').length, 4);
+  const html = readFileSync(join(out, 'A_growth.html'), 'utf8');
+  assert.ok(html.includes(s.summary.replace(/→/g, '→')));
+  assert.equal((html.match(/<figure class="thumb"/g) ?? []).length, 3);
+  assert.doesNotMatch(html, /<script/i, 'no viewer with --no-viewer');
+  const again = await cli('growth', labels, '--out', out, '--no-viewer');
+  assert.equal(again.code, 1);
+  assert.match(again.err, /already holds output \(growth\.json, growth\.csv\); give --overwrite/);
+  assert.equal((await cli('growth', labels, '--out', out, '--no-viewer', '--overwrite', '--palette', 'colour-blind')).code, 0);
+  // Usage errors exit 2; bad values and bad files name the option or file.
+  assert.equal((await cli('growth', labels, '--out', out, '--bogus')).code, 2);
+  assert.equal((await cli('growth', '--out', out)).code, 2);
+  assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--linear-mm', '0')).err, /--linear-mm: expected a positive number, got '0'/);
+  assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--palette', 'pink')).err, /--palette: expected default or colour-blind/);
+  writeFileSync(join(dir, 'bad.csv'), 'case,when\nA_t1,2020\n');
+  assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--dates', join(dir, 'bad.csv'))).err, /bad\.csv: line 1: expected the header 'case,date'/);
+  writeFileSync(join(dir, 'part.csv'), 'case,date\nA_t1,2020-01-01\n');
+  assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--dates', join(dir, 'part.csv'))).err, /case 'A_t2' has no date/);
+  assert.ok(!existsSync(join(dir, 'o2', 'growth.json')), 'nothing written on error');
+});
+
+test('meatus phantom --growth: dates.csv and the set size factor in phantoms.json', async () => {
+  const out = join(dir, 'ph');
+  const r = await cli('phantom', '--cases', '2', '--patients', '1', '--out', out, '--growth', '25', '--interval-months', '6', '--start-date', '2019-03-31', '--koos', '2', '--jobs', '1');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(readFileSync(join(out, 'dates.csv'), 'utf8'), 'case,date\nVS_p001_t01,2019-03-31\nVS_p001_t02,2019-09-30\n');
+  const meta = JSON.parse(readFileSync(join(out, 'phantoms.json'), 'utf8')).cases.map((c: { meta: { sizeFactor: number } }) => c.meta.sizeFactor);
+  assert.equal(meta[0], 1);
+  assert.ok(Math.abs(meta[1] - 1.25 ** (183 / 365.25 / 3)) < 1e-12, `size factor ${meta[1]}`);
+  assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', 'fast')).err, /--growth: expected a number/);
+  assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--interval-months', '6')).err, /--interval-months: goes with --growth/);
+  assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', '10', '--start-date', '2019-02-30')).err, /startDate: expected an ISO date YYYY-MM-DD, got '2019-02-30'/);
+});
