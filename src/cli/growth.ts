@@ -4,8 +4,7 @@
  * per patient. The work is `runGrowth` (`src/measure/growth-run.ts`).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { oneOf } from './args.js';
+import { oneOf, parseCommand, positive, UsageError } from './args.js';
 import { runGrowth } from '../measure/growth-run.js';
 import { viewerHtml } from '../measure/viewer.js';
 
@@ -48,38 +47,17 @@ const OPTIONS = {
   palette: { type: 'string' },
   'no-viewer': { type: 'boolean' },
   overwrite: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
-
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !(Number.isFinite(n) && n > 0)) throw new Error(`--${flag}: expected a positive number, got '${v}'`);
-  return n;
-}
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (e) {
-    console.error(`meatus growth: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommand({ name: 'growth', usage: USAGE, options: OPTIONS, required: ['out'], positionals: { min: 1, max: Infinity, name: 'INPUT' } }, argv);
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (v.out === undefined || positionals.length === 0) {
-    console.error(`meatus growth: ${v.out === undefined ? '--out required' : 'give label maps or folders (or T2 scans with --segment)'}\n\n${USAGE}`);
-    return 2;
-  }
-  if (v.models !== undefined && !v.segment) throw new Error('--models: goes with --segment');
+  if (v.models !== undefined && !v.segment) throw new UsageError('--models: goes with --segment');
   const palette = oneOf('palette', v.palette, ['default', 'colour-blind'] as const);
-  const thresholds = { linearMm: num('linear-mm', v['linear-mm']), volumePercent: num('volume-pct', v['volume-pct']), volumeWatchPercent: num('watch-pct', v['watch-pct']) };
-  const out = resolve(v.out);
+  const thresholds = { linearMm: positive('linear-mm', v['linear-mm'], false), volumePercent: positive('volume-pct', v['volume-pct'], false), volumeWatchPercent: positive('watch-pct', v['watch-pct'], false) };
+  const out = resolve(v.out!);
   let inputs = positionals;
   let notice: string | undefined;
   if (v.segment) {
