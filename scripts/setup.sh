@@ -19,6 +19,12 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 node scripts/find-libtorch.mjs >/dev/null 2>&1 || apt_install libtorch-dev
+# Debian's libtorch has c10d (ProcessGroupGloo, TCPStore) but gloo's headers come apart; without
+# them the addon builds without distributed training.
+case "$(node scripts/find-libtorch.mjs 2>/dev/null)" in
+  /usr/*) [ -f /usr/include/gloo/context.h ] || apt_install libgloo-dev ||
+    echo "meatus setup: libgloo-dev not installed; building without distributed training" ;;
+esac
 # Figures are SVG rendered to PNG by resvg, which needs one system font.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core
 # `npm test` (setup.sh --test) also drives the reports' NiiVue viewer in Debian's headless chromium.

@@ -277,6 +277,8 @@ static Napi::Value ToBuffer(const Napi::CallbackInfo& info) {
   });
 }
 
+void InitDistributed(Napi::Env env, Napi::Object exports);  // distributed.cc
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("call", Napi::Function::New(env, Call, "call"));
   exports.Set("opNames", Napi::Function::New(env, OpNames, "opNames"));
@@ -287,6 +289,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fromBuffer", Napi::Function::New(env, FromBuffer, "fromBuffer"));
   exports.Set("toBuffer", Napi::Function::New(env, ToBuffer, "toBuffer"));
   InitRuntime(env, exports);
+  InitDistributed(env, exports);
   return exports;
 }
 

@@ -21,6 +21,7 @@ import { Optimizer } from './optim/optimizer.js';
 import { clipGradNorm_ } from './optim/clip.js';
 
 export * as F from './functional.js';
+export * as distributed from './distributed.js';
 export { Tensor } from './tensor.js';
 export type { DType, Device, TypedArray } from './dtype.js';
 export type { TensorOptions } from './creation.js';

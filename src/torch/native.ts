@@ -39,6 +39,16 @@ export interface Binding {
   cudaSynchronize(): void;
   cudaEmptyCache(): void;
   cudaMemoryStats(device: number): { allocated: number; reserved: number; peakAllocated: number };
+  /** c10d (native/src/distributed.cc). */
+  distributed: {
+    init(backend: string, host: string, port: number, rank: number, size: number, timeoutMs: number): void;
+    allReduce(tensors: Handle[], scale: number, bucketBytes: number): void;
+    broadcast(tensors: Handle[], root: number, bucketBytes: number): void;
+    barrier(): void;
+    destroy(): void;
+    state(): { backend: string; rank: number; size: number; timeoutMs: number } | null;
+    backends(): { gloo: boolean; nccl: boolean };
+  };
 }
 
 /** Where the addon is looked for: `$MEATUS_NATIVE`, else `native/build/` of this package. */
