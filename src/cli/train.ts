@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
@@ -16,6 +17,8 @@ import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 import { loadModel } from '../infer/model.js';
 import { validateModel } from '../infer/validate.js';
 import type { Plan } from '../preprocess/types.js';
+import { distributed as dist, type Device } from '../torch/index.js';
+import { launchWorkers, readLaunchEnv, type LaunchEnv } from '../train/launch.js';
 
 export const summary = 'train a model (wholeTumour = stage 1, split = stage 2 with the BDL, baseline) on a dataset';
 
@@ -41,6 +44,12 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        --workers is an alias)
   --seed N             default 0
   --fresh              ignore an existing checkpoint in --out (default: resume)
+  --nproc-per-node N   data-parallel training in N processes on this machine (c10d: Gloo on CPU,
+                       NCCL on CUDA, one GPU per process); the plan's batch is split across them.
+                       Under torchrun, srun or a Kubernetes job, set RANK, WORLD_SIZE, LOCAL_RANK,
+                       MASTER_ADDR and MASTER_PORT instead (rank 0 writes checkpoints and logs)
+  --dist-timeout S     seconds a rank waits for the others (rendezvous, each step) before it
+                       stops with an error (default 1800)
   --no-final-validation
                        skip the final validation (by default, like nnU-Net, the best checkpoint
                        predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
@@ -100,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
         'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
-        fresh: flag, 'no-final-validation': flag,
+        fresh: flag, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o,
       },
       required: ['dataset', 'task'],
       aliases: { workers: 'jobs' },
@@ -121,7 +130,15 @@ export async function run(argv: string[]): Promise<number> {
   const budget = positive('budget-mb', values['budget-mb'], false);
   const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
   const workers = nonNegative('jobs', values.jobs, true) ?? DEFAULT_TRAIN.workers;
-  const device = (await deviceOption('device', values.device)) ?? 'cpu';
+  const deviceKind = (await deviceOption('device', values.device)) ?? 'cpu';
+  const nproc = positive('nproc-per-node', values['nproc-per-node']);
+  const distTimeout = positive('dist-timeout', values['dist-timeout'], false) ?? 1800;
+  const launch = readLaunchEnv();
+  if (nproc !== undefined && launch) {
+    throw new UsageError('--nproc-per-node: WORLD_SIZE is set, so this process is already one rank of a launched run; drop one of the two');
+  }
+  // One GPU per local rank, as torchrun's users set it.
+  const device: Device = launch && deviceKind === 'cuda' ? `cuda:${launch.localRank}` : deviceKind;
   const dataset = resolve(values.dataset!);
   if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   const isPreprocessed = existsSync(join(dataset, 'cases.json')) && existsSync(join(dataset, 'plan.json'));
@@ -133,49 +150,77 @@ export async function run(argv: string[]): Promise<number> {
   checkOutput('--out', out, { kind: 'dir', overwrite: true });
   const data = isPreprocessed ? dataset : resolve(values.preprocessed ?? join(out, 'preprocessed'));
   if (!isPreprocessed) checkOutput('--preprocessed', data, { kind: 'dir', overwrite: true });
-
-  const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget);
-  const ids = await listPreprocessedCases(data);
-  let trainCases: string[];
-  let validationCases: string[];
-  if (givenSplit) {
-    trainCases = givenSplit.train.filter((c) => ids.includes(c));
-    validationCases = givenSplit.validation.filter((c) => ids.includes(c));
-    if (!trainCases.length || !validationCases.length) {
-      throw new Error(`--split ${values.split}: ${trainCases.length} training and ${validationCases.length} validation cases are in ${data}; expected both sets non-empty`);
-    }
-  } else {
-    const s = splitPatients(ids, { seed, proportions: [85, 15, 0] });
-    await writeSplit(join(out, 'split.json'), s);
-    trainCases = s.train;
-    validationCases = s.validation;
+  if (nproc !== undefined && nproc > 1) {
+    const bin = fileURLToPath(new URL('../../bin/meatus.js', import.meta.url));
+    return launchWorkers({ nproc, command: process.execPath, args: [bin, 'train', ...withoutOption(argv, '--nproc-per-node')] });
   }
-  const config: TrainConfig = {
-    ...DEFAULT_TRAIN,
-    task,
-    data,
-    plan,
-    out,
-    trainCases,
-    validationCases,
-    gamma,
-    tau,
-    epochs,
-    iterationsPerEpoch,
-    validationIterations,
-    lr,
-    seed,
-    device,
-    amp: device === 'cuda' && !values['no-amp'],
-    workers,
-    resume: !values.fresh,
-  };
-  console.error(`training ${task} on ${trainCases.length} cases (validation ${validationCases.length}) → ${out}`);
-  const state = await train(config);
-  console.log(
-    `done: ${state.epoch + 1} epochs; best EMA pseudo-Dice ${state.bestEma.toFixed(3)} at epoch ${state.bestEpoch + 1}; ` +
-      `model ${join(out, 'checkpoint_best.safetensors')}`,
-  );
-  if (!values['no-final-validation']) await finalValidation(config);
-  return 0;
+  const lead = !launch || launch.rank === 0;
+  try {
+    // Rank 0 plans and preprocesses before it opens the rendezvous; the others wait there for it.
+    if (launch && !lead) joinProcessGroup(launch, device, distTimeout);
+    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget);
+    const ids = await listPreprocessedCases(data);
+    let trainCases: string[];
+    let validationCases: string[];
+    if (givenSplit) {
+      trainCases = givenSplit.train.filter((c) => ids.includes(c));
+      validationCases = givenSplit.validation.filter((c) => ids.includes(c));
+      if (!trainCases.length || !validationCases.length) {
+        throw new Error(`--split ${values.split}: ${trainCases.length} training and ${validationCases.length} validation cases are in ${data}; expected both sets non-empty`);
+      }
+    } else {
+      const s = splitPatients(ids, { seed, proportions: [85, 15, 0] });
+      if (lead) await writeSplit(join(out, 'split.json'), s);
+      trainCases = s.train;
+      validationCases = s.validation;
+    }
+    const config: TrainConfig = {
+      ...DEFAULT_TRAIN,
+      task,
+      data,
+      plan,
+      out,
+      trainCases,
+      validationCases,
+      gamma,
+      tau,
+      epochs,
+      iterationsPerEpoch,
+      validationIterations,
+      lr,
+      seed,
+      device,
+      amp: device !== 'cpu' && !values['no-amp'],
+      workers,
+      resume: !values.fresh,
+    };
+    if (launch && lead) joinProcessGroup(launch, device, distTimeout);
+    if (lead) console.error(`training ${task} on ${trainCases.length} cases (validation ${validationCases.length}) → ${out}`);
+    const state = await train(config);
+    if (!lead) return 0;
+    console.log(
+      `done: ${state.epoch + 1} epochs; best EMA pseudo-Dice ${state.bestEma.toFixed(3)} at epoch ${state.bestEpoch + 1}; ` +
+        `model ${join(out, 'checkpoint_best.safetensors')}`,
+    );
+    if (!values['no-final-validation']) await finalValidation(config);
+    return 0;
+  } finally {
+    dist.destroyProcessGroup();
+  }
+}
+
+/** `argv` without `--name V` / `--name=V`. */
+function withoutOption(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) i++;
+    else if (!argv[i].startsWith(`${name}=`)) out.push(argv[i]);
+  }
+  return out;
+}
+
+/** Joins the run's process group: Gloo on CPU, NCCL with one GPU per local rank on CUDA. */
+function joinProcessGroup(launch: LaunchEnv, device: Device, timeoutSeconds: number): void {
+  dist.initProcessGroup({ ...launch, backend: device === 'cpu' ? 'gloo' : 'nccl', timeoutSeconds });
+  if (launch.rank === 0) console.error(`data-parallel training: ${launch.worldSize} ranks, ${device === 'cpu' ? 'Gloo' : 'NCCL'}`);
 }

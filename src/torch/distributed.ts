@@ -43,7 +43,14 @@ export function availableBackends(): { gloo: boolean; nccl: boolean } {
 export function initProcessGroup(o: ProcessGroupOptions): void {
   const timeout = o.timeoutSeconds ?? 1800;
   if (!(timeout > 0)) throw new RangeError(`initProcessGroup: timeoutSeconds must be > 0, got ${timeout}`);
-  native.distributed.init(o.backend ?? 'gloo', o.masterAddr, o.masterPort, o.rank, o.worldSize, Math.round(timeout * 1000));
+  native.distributed.init(
+    o.backend ?? 'gloo',
+    o.masterAddr,
+    o.masterPort,
+    o.rank,
+    o.worldSize,
+    Math.round(timeout * 1000),
+  );
 }
 
 /** Whether this process has joined a process group. */

@@ -10,10 +10,17 @@
  * inference), `log.jsonl`, `progress.svg`/`.png` and `config.json`. A run resumes exactly where it
  * stopped: the data stream depends only on (seed, epoch, iteration), so on CPU the losses after a
  * resume equal those of an uninterrupted run.
+ *
+ * Data-parallel when the process has joined a process group (`torch.distributed`; see
+ * `data-parallel.ts` and `launch.ts`): the plan's batch is split across ranks, each rank draws its
+ * own seeded stream (`rankSeed`), rank 0's initial (or resumed) weights are broadcast, gradients are
+ * all-reduced after backward and every rank's optimizer takes the same step; rank 0 alone
+ * validates and writes checkpoints, logs and curves. Resuming needs `checkpoint_last` readable by
+ * every rank (a shared run folder); ranks that disagree on the epoch to resume stop with an error.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { F, GradScaler, optim, torch, type Device, type Tensor } from '../torch/index.js';
+import { F, GradScaler, distributed as dist, optim, torch, type Device, type Tensor } from '../torch/index.js';
 import type { UNet } from '../nn/index.js';
 import { boundaryDistanceLoss, deepSupervisionLoss, deepSupervisionWeights, diceCeLoss } from '../loss/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -24,6 +31,7 @@ import { BatchLoader } from './loader.js';
 import { taskShape, type Plan, type Task } from '../preprocess/types.js';
 import { buildNetwork } from '../nn/from-plan.js';
 import type { Batch } from './types.js';
+import { rankBatchSize, rankSeed, reduceGradients, sumOverRanks, syncParameters } from './data-parallel.js';
 
 /** Everything a training run needs. */
 export interface TrainConfig {
@@ -168,6 +176,10 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   checkConfig(config);
   const c = config;
   const { plan, task } = c;
+  const rank = dist.getRank();
+  const world = dist.getWorldSize();
+  const lead = rank === 0;
+  const localBatch = rankBatchSize(plan.batchSize, world, rank);
   torch.manualSeed(c.seed);
   const net = buildNetwork(plan, task, c.device, c.deepSupervision);
   const params = net.parameters();
@@ -194,13 +206,29 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
       Object.values(ck.model).forEach((t) => t.dispose());
       Object.values(ck.optimizer?.tensors ?? {}).forEach((t) => t.dispose());
     }
-    console.error(`resuming ${c.out} after epoch ${state.epoch}`);
+    if (lead) console.error(`resuming ${c.out} after epoch ${state.epoch}`);
   }
-  await writeFileAtomic(join(c.out, 'config.json'), JSON.stringify({ ...savedConfig, trainCases: c.trainCases, validationCases: c.validationCases }, null, 2));
+  if (world > 1) {
+    // Equal on every rank iff world · Σe² = (Σe)² (the variance of the ranks' epochs is 0).
+    const e = state.epoch + 1;
+    const [sum, sumSq] = sumOverRanks([e, e * e]);
+    if (world * sumSq !== sum * sum) {
+      throw new Error(`${lastPath}: the ranks would resume from different epochs (this rank: ${state.epoch + 1}); every rank must see the same run folder (shared storage), or use --fresh`);
+    }
+    syncParameters(params);
+  }
+  if (lead) await writeFileAtomic(join(c.out, 'config.json'), JSON.stringify({ ...savedConfig, trainCases: c.trainCases, validationCases: c.validationCases }, null, 2));
 
   const weights = c.deepSupervision ? deepSupervisionWeights(outputScales(plan).length) : [1];
   const loaderOpts = { dir: c.data, task, patchSize: plan.patchSize, batchSize: plan.batchSize, seed: c.seed, workers: c.workers, stage2Input: c.stage2Input };
-  const trainLoader = new BatchLoader({ ...loaderOpts, caseIds: c.trainCases, augment: true, iterationsPerEpoch: c.iterationsPerEpoch });
+  const trainLoader = new BatchLoader({
+    ...loaderOpts,
+    batchSize: localBatch,
+    seed: rankSeed(c.seed, rank),
+    caseIds: c.trainCases,
+    augment: true,
+    iterationsPerEpoch: c.iterationsPerEpoch,
+  });
   const valLoader = new BatchLoader({
     ...loaderOpts,
     caseIds: c.validationCases,
@@ -223,7 +251,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
       const lr = polyLr(c.lr, epoch, c.epochs);
       for (const g of opt.paramGroups) g.options.lr = lr;
       net.train();
-      const bar = new ProgressBar(c.iterationsPerEpoch, `epoch ${epoch + 1}/${c.epochs}`);
+      const bar = lead ? new ProgressBar(c.iterationsPerEpoch, `epoch ${epoch + 1}/${c.epochs}`) : null;
       let lossSum = 0;
       let bdlSum = 0;
       let stepTime = 0;
@@ -237,6 +265,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
           scaler.scale(r.loss).backward();
           return { loss: r.loss.item(), bdl: r.bdl ? r.bdl.item() : 0 };
         });
+        reduceGradients(params, localBatch / plan.batchSize);
         scaler.unscale_(opt);
         optim.clipGradNorm_(params, c.gradClip);
         scaler.step(opt);
@@ -246,7 +275,12 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch}, iteration ${it}`);
         lossSum += loss;
         bdlSum += bdl;
-        bar.tick(1, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(stepTime / 1000 / (it + 1)).toFixed(2)} s/step`);
+        bar?.tick(1, `loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${(stepTime / 1000 / (it + 1)).toFixed(2)} s/step`);
+      }
+      [lossSum, bdlSum] = sumOverRanks([lossSum, bdlSum]).map((v) => v / world);
+      if (!lead) {
+        state.epoch = epoch;
+        continue;
       }
       const val = await validate(net, valLoader, c, plan, epoch, (outs, t) => lossOf(outs, t).loss);
       const fg = val.pseudoDice.filter(Number.isFinite);
@@ -280,6 +314,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
         `epoch ${epoch + 1}: train ${rec.trainLoss.toFixed(4)} val ${rec.valLoss.toFixed(4)} pseudo-Dice ${rec.pseudoDice.map((d) => d.toFixed(3)).join('/')} EMA ${state.ema.toFixed(3)} (${rec.seconds.toFixed(1)} s)`,
       );
     }
+    if (world > 1) dist.barrier();
   } finally {
     await trainLoader.close();
     await valLoader.close();

@@ -6,46 +6,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
-import { computeFingerprint } from '../../src/preprocess/fingerprint.js';
-import { makePlan, writePlan } from '../../src/preprocess/plan.js';
-import { diagonalAffine, type Vec3 } from '../../src/volume/volume.js';
+import { tinyRawDataset, tinyPlan } from './tiny-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-cli-train-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
-/** Six patients, one 16×24×24 scan each: a bright 6×8×8 box of tumour (EM left, IM right) on noise. */
-async function rawDataset(): Promise<string> {
-  const raw = join(root, 'raw');
-  const shape: Vec3 = [16, 24, 24];
-  const spacing: Vec3 = [1.2, 0.6, 0.6];
-  for (let k = 0; k < 6; k++) {
-    const img = new Float32Array(16 * 24 * 24);
-    const lab = new Uint8Array(img.length);
-    for (let i = 0; i < img.length; i++) {
-      const z = Math.floor(i / 576);
-      const y = Math.floor(i / 24) % 24;
-      const x = i % 24;
-      const inside = z >= 5 && z < 11 && y >= 8 + k && y < 16 + k && x >= 6 && x < 14;
-      lab[i] = inside ? (x < 10 ? 1 : 2) : 0;
-      img[i] = 50 + (inside ? 200 : 0) + ((i * 2654435761 + k) % 31);
-    }
-    const geo = { shape, spacing, affine: diagonalAffine(spacing) };
-    await writeNnunetCase(raw, `P${k}_t01`, [{ data: img, ...geo }], { data: lab, ...geo });
-  }
-  await writeDatasetJson(raw, datasetJson(6));
-  return raw;
-}
-
 test('meatus train runs the final validation after training, unless told not to', async () => {
-  const raw = await rawDataset();
-  const plan = makePlan(await computeFingerprint(raw), {
-    memoryBudgetMB: 8,
-    baseFeatures: 4,
-    maxFeatures: 16,
-  });
-  const planFile = join(root, 'plan.json');
-  await writePlan(planFile, plan);
+  const raw = await tinyRawDataset(join(root, 'raw'));
+  const planFile = await tinyPlan(raw, join(root, 'plan.json'));
   const args = (out: string) => [
     'train',
     '--dataset',
