@@ -31,7 +31,8 @@ export interface ProcessGroupOptions {
 
 /** The backends this addon was built with. */
 export function availableBackends(): { gloo: boolean; nccl: boolean } {
-  return native.distributed.backends();
+  // An addon built before distributed.cc existed has no `distributed` at all.
+  return native.distributed?.backends() ?? { gloo: false, nccl: false };
 }
 
 /**

@@ -12,7 +12,7 @@ import { tinyPlan, tinyRawDataset } from './tiny-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-cli-ddp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
-const skip = dist.availableBackends().gloo ? false : 'the addon was built without c10d (libgloo-dev missing)';
+const skip = dist.availableBackends().gloo ? false : 'the addon has no c10d: rebuild it (npm run setup; Debian needs libgloo-dev)';
 
 test('meatus train --nproc-per-node 2 trains, logs once, and resumes', { skip }, async () => {
   const raw = await tinyRawDataset(join(root, 'raw'));

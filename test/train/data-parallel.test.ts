@@ -18,7 +18,7 @@ const root = mkdtempSync(join(tmpdir(), 'meatus-ddp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 const worker = fileURLToPath(new URL('./ddp-worker.ts', import.meta.url));
 const gloo = dist.availableBackends().gloo;
-const skip = gloo ? false : 'the addon was built without c10d (libgloo-dev missing)';
+const skip = gloo ? false : 'the addon has no c10d: rebuild it (npm run setup; Debian needs libgloo-dev)';
 
 /** Trains the reference: one process, the mean of both ranks' gradients at each step. */
 function reference(ranks: number[]): Record<string, Float32Array> {
