@@ -8,6 +8,8 @@
  * - `meatus dataset convert DIR --out NEW [--map 1=2,2=1,3=0 | --preset crossmoda2023]`: the labelled
  *   cases of DIR (nnU-Net raw or crossMoDA) as a new nnU-Net raw dataset with meatus's label values
  *   (see `src/data/convert.ts`, presets in `src/data/crossmoda.ts`).
+ * - `meatus dataset import-dicom DIR --out NEW`: DICOM series and RT structure sets (e.g. TCIA's
+ *   Vestibular-Schwannoma-SEG) as an nnU-Net raw dataset (`dataset-import-dicom.ts`).
  */
 
 import { existsSync, statSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { readNnunetDataset } from '../data/nnunet.js';
 import { splitPatients, writeSplit } from '../data/split.js';
 import { convertDataset, parseLabelMap } from '../data/convert.js';
 import { labelPreset } from '../data/crossmoda.js';
+import { importDicomCli, IMPORT_DICOM_USAGE } from './dataset-import-dicom.js';
 import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
@@ -25,7 +28,7 @@ import { join } from 'node:path';
 import { integer, nonNegative, oneOf, parseCommand, runSubcommand, UsageError } from './args.js';
 
 /** One-line description for `meatus --help`. */
-export const summary = 'check a dataset folder, split it by patient, or convert its labels';
+export const summary = 'check a dataset folder, split it by patient, convert its labels, or import DICOM';
 
 const CHECK = 'meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]';
 const SPLIT = 'meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX] [--overwrite]';
@@ -35,6 +38,7 @@ const USAGE = `usage:
   ${CHECK}
   ${SPLIT}
   ${CONVERT}
+${IMPORT_DICOM_USAGE.split('\n\n')[0]}
 
 check: reports geometry mismatches, unexpected label values, missing or unreadable files;
        exit code 1 when there are problems. Never modifies the dataset.
@@ -45,7 +49,8 @@ convert: writes the labelled cases of DIR (nnU-Net raw or crossMoDA) to NEW_DIR 
        values with --map: e.g. --map 1=2,2=1,3=0 for data coded 1 = intrameatal, 2 = extrameatal,
        3 = cochlea. A value left outside 0–2 is an error naming the file. DIR is not modified.
        --preset crossmoda2023 applies crossMoDA 2023's codes (1 extra-meatal → 1, 2 intra-meatal → 2,
-       3 cochlea → 0); \`meatus dataset check DIR\` prints each case's label values and counts first.`;
+       3 cochlea → 0); \`meatus dataset check DIR\` prints each case's label values and counts first.
+${IMPORT_DICOM_USAGE.split('\n\n').slice(1).join('\n\n')}`;
 
 /** @throws UsageError unless `dir` is an existing folder. */
 function existingFolder(dir: string): void {
@@ -175,5 +180,5 @@ async function convert(argv: string[]): Promise<number> {
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('dataset', USAGE, argv, { check, split, convert });
+  return runSubcommand('dataset', USAGE, argv, { check, split, convert, 'import-dicom': importDicomCli });
 }

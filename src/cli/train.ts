@@ -10,6 +10,7 @@ import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, posi
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
 import { readSplit, splitPatients, writeSplit } from '../data/split.js';
+import { readNnunetDataset } from '../data/nnunet.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
 import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
@@ -141,6 +142,12 @@ export async function run(argv: string[]): Promise<number> {
   const device: Device = launch && deviceKind === 'cuda' ? `cuda:${launch.localRank}` : deviceKind;
   const dataset = resolve(values.dataset!);
   if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
+  if (task !== 'wholeTumour' && existsSync(join(dataset, 'dataset.json'))) {
+    const { labels } = (await readNnunetDataset(dataset)).json;
+    if (labels.extrameatal === undefined || labels.intrameatal === undefined) {
+      throw new Error(`${join(dataset, 'dataset.json')}: labels ${JSON.stringify(labels)} have no extrameatal and intrameatal classes; --task ${task} needs them (a whole-tumour dataset, e.g. from dataset import-dicom, trains --task wholeTumour)`);
+    }
+  }
   const isPreprocessed = existsSync(join(dataset, 'cases.json')) && existsSync(join(dataset, 'plan.json'));
   if (isPreprocessed && values.plan) throw new UsageError(`--plan: ${values.dataset} is preprocessed already, with its own plan.json`);
   if (isPreprocessed && values.preprocessed) throw new UsageError(`--preprocessed: ${values.dataset} is preprocessed already`);

@@ -27,8 +27,8 @@
  * Every crossMoDA case is its own patient (the names carry no timepoint).
  */
 
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { listFiles } from '../util/list-files.js';
 
 /** The file-name pattern of the module comment. */
 export const CROSSMODA_FILE =
@@ -109,25 +109,9 @@ export interface CrossmodaDataset {
   duplicates: string[];
 }
 
-async function walk(dir: string, depth: number, out: string[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new Error(`${dir}: cannot list folder (${(e as Error).message})`);
-  }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory() && depth < 3) await walk(p, depth + 1, out);
-    else if (e.isFile()) out.push(p);
-  }
-}
-
 /** Whether a folder looks like a crossMoDA download (some file matches {@link CROSSMODA_FILE}). */
 export async function looksLikeCrossmoda(root: string): Promise<boolean> {
-  const files: string[] = [];
-  await walk(root, 0, files);
+  const files = await listFiles(root, 3);
   return files.some((f) => CROSSMODA_FILE.test(f.slice(f.lastIndexOf('/') + 1)));
 }
 
@@ -136,8 +120,7 @@ export async function looksLikeCrossmoda(root: string): Promise<boolean> {
  * @throws Error naming the folder if it cannot be listed.
  */
 export async function readCrossmodaDataset(root: string): Promise<CrossmodaDataset> {
-  const files: string[] = [];
-  await walk(root, 0, files);
+  const files = await listFiles(root, 3);
   const cases = new Map<string, CrossmodaCase>();
   const strayFiles: string[] = [];
   const duplicates: string[] = [];
