@@ -1,5 +1,7 @@
-// Converting a dataset with another label coding (here crossMoDA-style: 1 = intrameatal,
-// 2 = extrameatal, 3 = cochlea) into meatus's nnU-Net raw layout and labels.
+// Converting a dataset with another label coding (here 1 = intrameatal, 2 = extrameatal,
+// 3 = cochlea — how some third-party descriptions name crossMoDA 2023's codes; the organisers' own,
+// 1 = extra-meatal, are the `crossmoda2023` preset, test/data/crossmoda.test.ts) into meatus's
+// nnU-Net raw layout and labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
