@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { device as deviceOption, integer, parseCommand, UsageError } from './args.js';
+import { device as deviceOption, integer, oneOf, parseCommand, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
@@ -38,6 +38,9 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --mirror             test-time mirroring (8 passes; slower, slightly better)
   --probabilities      also write <id>_probabilities.nii.gz (float32, one volume per class)
   --no-report          skip the HTML report
+  --no-viewer          leave the interactive NiiVue viewer (inlined, ~3 MB) out of the report
+  --palette P          overlay colours of the report: default (EM red, IM green) or colour-blind
+                       (EM orange, IM blue)
   --edges              measure diameters to voxel edges instead of voxel centres
   --keep-all-components  do not reduce the whole tumour to its largest component
   --demo               generate a phantom scan (seed --seed, default 7) and segment it
@@ -141,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
       usage: USAGE,
       options: {
         out: o, models: o, stage1: o, stage2: o, baseline: o, device: o, mirror: flag, probabilities: flag,
-        'no-report': flag, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag,
+        'no-report': flag, 'no-viewer': flag, palette: o, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag,
       },
       positionals: { min: 0, max: Infinity, name: 'input' },
       conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part']],
@@ -154,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.demo && positionals.length === 0) throw new UsageError('give input scans (files or folders), or --demo');
   if (Boolean(values.stage1) !== Boolean(values.stage2)) throw new UsageError('--stage1 and --stage2 go together');
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
+  const palette = oneOf('palette', values.palette, ['default', 'colour-blind'] as const);
   const seed = integer('seed', values.seed) ?? 7;
   let part: ReturnType<typeof parsePart> | undefined;
   try {
@@ -223,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
       await writeNifti(join(out, `${id}.nii.gz`), result.label, { datatype: 'uint8', reference: t2 });
       if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32' });
       if (settings.report) {
-        await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds });
+        await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds, viewer: !values['no-viewer'], palette });
       }
       // Written last: its presence, with matching sizes, is what makes the case complete.
       const record = await writeCaseRecord(out, { id, input: resolve(path), settings, shape: [...t2.shape], model: info, seconds: result.seconds, measurements: m });

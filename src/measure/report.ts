@@ -36,7 +36,10 @@ import {
   type PlaneName,
   type TumourBox,
   type ViewOptions,
+  OVERLAY_PALETTES,
+  type OverlayPalette,
 } from './report-figures.js';
+import { viewerHtml } from './viewer.js';
 
 /** The model that produced the segmentation, as the report names it. */
 export interface ReportModel {
@@ -76,6 +79,10 @@ export interface ReportInput {
   meatusVersion?: string;
   /** Figure crop and size (defaults: 40 mm, 3 × the tumour extent, 360 px). */
   figures?: ViewOptions;
+  /** Add the interactive NiiVue viewer (`viewer.ts`; inlines ~2.5 MB of script; default false). */
+  viewer?: boolean;
+  /** Overlay palette of the figures and the viewer (default `default`: EM red, IM green). */
+  palette?: OverlayPalette;
 }
 
 /** Whether a `trainedOn` text says the model was trained on synthetic phantoms. */
@@ -198,7 +205,7 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
         : 'through the tumour centroid';
     return {
       plane, axis, slice,
-      svg: figureSvg(view, renderSlice(t2, label, view, win), line),
+      svg: figureSvg(view, renderSlice(t2, label, view, win, 0.35, OVERLAY_PALETTES[input.palette ?? 'default']), line),
       caption: `${plane[0].toUpperCase()}${plane.slice(1)}, slice ${slice} (0-based) along array axis ${AXIS_NAMES[axis]}: ${why}`,
     };
   });
@@ -240,6 +247,7 @@ export function renderReport(input: ReportInput): string {
     throw new Error(`renderReport: label: shape ${label.shape.join('×')} differs from the T2 shape ${t2.shape.join('×')}`);
   }
   const scan = esc(input.caseId ?? caseNameOf(input.source));
+  const rgb = (k: number) => `rgb(${OVERLAY_PALETTES[input.palette ?? 'default'][k].join(',')})`;
   const date = dateText(input.date ?? new Date());
   const version = input.meatusVersion ?? packageVersion();
   const box = tumourBox(label);
@@ -264,12 +272,13 @@ export function renderReport(input: ReportInput): string {
     '<p class="sub">Slice numbers are 0-based array indices along the named array axis (add 1 for viewers that count from 1). End points are in RAS+ mm (right, anterior, superior).</p>',
     measurementTable(m),
     '<h2>Figures</h2>',
-    '<p class="legend">Overlay:<span style="background:#ff2828"></span>extrameatal (EM)<span style="background:#28e628"></span>intrameatal (IM)<span style="background:#ffd400"></span>largest extrameatal axial diameter. Radiological convention: patient right on the image left.</p>',
+    `<p class="legend">Overlay:<span style="background:${rgb(1)}"></span>extrameatal (EM)<span style="background:${rgb(2)}"></span>intrameatal (IM)<span style="background:#ffd400"></span>largest extrameatal axial diameter. Radiological convention: patient right on the image left.</p>`,
     '<div class="figs">',
     ...figs.map(
       (f) => `<figure class="figure" data-plane="${f.plane}" data-axis="${f.axis}" data-slice="${f.slice}">${f.svg}<figcaption>${esc(f.caption)}</figcaption></figure>`,
     ),
     '</div>',
+    input.viewer ? viewerHtml([{ case: input.caseId ?? caseNameOf(input.source), t2, label, measurements: m }], { palette: input.palette }) : '',
     '<h2>Notes</h2>',
     notes.length === 0 ? '<p>None.</p>' : `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`,
     '<h2>Provenance</h2>',

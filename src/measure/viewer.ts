@@ -114,7 +114,9 @@ const PAGE_SCRIPT = `
   var say = function (t) { status.textContent = t; };
   var fail = function (e) { errors.push(String(e && e.message || e)); say('viewer error: ' + errors[errors.length - 1]); };
   if (typeof niivue === 'undefined') { fail('NiiVue did not load'); return; }
-  var nv = new niivue.Niivue({ backColor: [0, 0, 0, 1], show3Dcrosshair: false, isRadiologicalConvention: true, dragMode: niivue.DRAG_MODE ? niivue.DRAG_MODE.none : 0, measureLineColor: [1, 0.83, 0, 1], measureTextColor: [1, 0.83, 0, 1], showMeasureUnits: true, isColorbar: false });
+  var nv = new niivue.Niivue({ backColor: [0, 0, 0, 1], show3Dcrosshair: false, isRadiologicalConvention: true, dragMode: niivue.DRAG_MODE ? niivue.DRAG_MODE.none : 0, crosshairColor: [0.34, 0.71, 0.91, 0.7], showMeasureUnits: true, isColorbar: false });
+  nv.opts.measureLineColor = [1, 0.83, 0, 1];
+  nv.opts.measureTextColor = [1, 0.83, 0, 1];
   api.nv = nv;
   var label = null;
   var palette = data.palette;

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unzlibSync } from 'fflate';
 import { measure } from '../../src/measure/measure.js';
 import { renderReport, writeReport, type ReportInput } from '../../src/measure/report.js';
 import { diagonalAffine, type Mat4, type Vec3, type Volume } from '../../src/volume/volume.js';
 import { makeLabel } from './shapes.js';
+import { readPng } from './png-read.js';
 
 const MODEL = { name: 'two-stage', version: '1.2', trainedOn: 'synthetic phantoms (seed 0)', tasks: 'WT, IM/EM' };
 const DATE = new Date('2025-03-04T05:06:00Z');
@@ -45,35 +45,11 @@ interface Png {
   rgb: Uint8Array;
 }
 
-/** Decodes an 8-bit RGB PNG (filters None and Up, which `encodePng` writes), checking the signature. */
+/** Decodes a PNG to RGB (the figures are 8-bit RGB; `readPng` checks the header). */
 function decodePng(bytes: Uint8Array): Png {
-  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let width = 0;
-  let height = 0;
-  const idat: Uint8Array[] = [];
-  for (let o = 8; o < bytes.length; ) {
-    const len = view.getUint32(o);
-    const type = String.fromCharCode(...bytes.subarray(o + 4, o + 8));
-    if (type === 'IHDR') {
-      [width, height] = [view.getUint32(o + 8), view.getUint32(o + 12)];
-      assert.deepEqual([bytes[o + 16], bytes[o + 17]], [8, 2], 'IHDR: 8-bit RGB');
-    }
-    if (type === 'IDAT') idat.push(bytes.subarray(o + 8, o + 8 + len));
-    o += 12 + len;
-  }
-  const raw = unzlibSync(Buffer.concat(idat));
-  const stride = width * 3;
-  assert.equal(raw.length, (stride + 1) * height);
-  const rgb = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    assert.ok(filter === 0 || filter === 2, `filter ${filter}`);
-    for (let x = 0; x < stride; x++) {
-      const up = filter === 2 && y > 0 ? rgb[(y - 1) * stride + x] : 0;
-      rgb[y * stride + x] = (raw[y * (stride + 1) + 1 + x] + up) & 0xff;
-    }
-  }
+  const { width, height, data } = readPng(bytes);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) rgb.set(data.subarray(4 * i, 4 * i + 3), 3 * i);
   return { width, height, rgb };
 }
 
