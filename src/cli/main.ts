@@ -21,6 +21,7 @@ const COMMANDS: Record<string, string> = {
   preprocess: './preprocess',
   train: './train',
   segment: './segment',
+  export: './export',
   growth: './growth',
   evaluate: './evaluate',
   compare: './compare',
