@@ -4,8 +4,9 @@
  *
  * Each contour is mapped into the series' voxel coordinates: `i` along the row direction,
  * `j` along the column direction, `k` along the normal (`series.ts`). A contour must lie on one
- * slice plane (every point within 0.1 slice of the same integer `k`), and when it names the image
- * it was drawn on (Contour Image Sequence), that image must be the slice at `k`.
+ * slice plane (every point within 0.1 slice of the same integer `k`) and within the image (at most
+ * half a voxel beyond the outer voxels' edges), and when it names the image it was drawn on
+ * (Contour Image Sequence), that image must be the slice at `k`.
  *
  * Filling rule: **even–odd at voxel centres**. A voxel `(i, j)` of slice `k` is inside when a ray
  * from its centre along +i crosses an odd number of edges of the ROI's contours on that slice
@@ -71,6 +72,12 @@ export function rasterizeContours(contours: readonly Contour[], g: SeriesGeometr
     }
     if (k < 0 || k >= nz)
       throw new DicomSkip(`${what}: contour ${ci + 1} lies at slice ${k}, outside the series' ${nz} slices`);
+    const outside = xs.findIndex((x, p) => x < -1 || x > nx || ys[p] < -1 || ys[p] > ny);
+    if (outside >= 0) {
+      throw new DicomSkip(
+        `${what}: contour ${ci + 1} point ${outside + 1} lies at column ${xs[outside].toFixed(2)}, row ${ys[outside].toFixed(2)}, outside the ${nx} × ${ny} image`,
+      );
+    }
     for (const sop of c.referencedSops) {
       const at = sliceOfSop.get(sop);
       if (at === undefined)
