@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDicom } from '../../src/data/dicom/import.js';
 import { checkDataset } from '../../src/data/check.js';
+import { parseScanDates } from '../../src/data/scan-dates.js';
 import { readNnunetDataset } from '../../src/data/nnunet.js';
 import { generatePhantom, type Phantom } from '../../src/data/phantom/generate.js';
 import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
@@ -158,6 +159,10 @@ test(
     assert.equal(
       readFileSync(join(out, 'dates.csv'), 'utf8'),
       'case,date\nVS-SEG-001_t1,2018-01-15\nVS-SEG-001_t2,2019-03-01\nVS-SEG-002_t1,2020-07-10\n',
+    );
+    assert.deepEqual(
+      [...parseScanDates(readFileSync(join(out, 'dates.csv'), 'utf8'), 'dates.csv').keys()],
+      report.cases.map((c) => c.case),
     );
     const reasons = report.skipped.map((s) => s.reason).join('\n');
     assert.match(reasons, /not an image series \(Modality RTPLAN, 1 file/);

@@ -4,8 +4,8 @@
  *
  * - One case per study and patient: the series of the chosen kind (T2 by default, or ceT1) found
  *   by its Series Description (`vs-seg.ts`). Patient = PatientID (0010,0020); the patient's
- *   studies are ordered by StudyDate, StudyTime, StudyInstanceUID and numbered from 1, giving the
- *   case name `<PatientID>_t<k>` (characters other than letters, digits, `_`, `.`, `-` become `-`).
+ *   studies that give a case are ordered by StudyDate, StudyTime, StudyInstanceUID (a study
+ *   without a date last) and numbered from 1, giving the case name `<PatientID>_t<k>` (characters other than letters, digits, `_`, `.`, `-` become `-`).
  * - The image: `series.ts` (geometry from the DICOM position/orientation attributes, LPS → RAS).
  * - The label: the tumour ROI of the structure set drawn on that series, rasterised by
  *   `rasterize.ts` (even–odd at voxel centres), written as 1 (`tumour`) on 0. The collections
@@ -27,6 +27,7 @@ import { writeNifti } from '../../volume/nifti-file.js';
 import { defaultDatatype } from '../../volume/nifti.js';
 import type { Volume } from '../../volume/volume.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../nnunet.js';
+import { formatScanDates, isoTime } from '../scan-dates.js';
 import { DicomSkip, type DicomHeader } from './file.js';
 import { transferSyntaxProblem } from './pixels.js';
 import { rasterizeContours } from './rasterize.js';
@@ -87,7 +88,8 @@ interface Candidate {
 
 function isoDate(da: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim());
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+  const iso = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+  return Number.isFinite(isoTime(iso)) ? iso : '';
 }
 
 function describe(h: DicomHeader): string {
@@ -332,10 +334,13 @@ export async function importDicom(
       }),
     );
     const dated = cases.filter((c) => c.date);
-    await writeFileAtomic(
-      join(tmp, 'dates.csv'),
-      ['case,date', ...dated.map((c) => `${c.case},${c.date}`)].join('\n') + '\n',
-    );
+    for (const c of cases.filter((c) => !c.date)) {
+      skipped.push({
+        path: c.folder,
+        reason: `case ${c.case} is imported, but its study has no valid StudyDate (0008,0020): it is left out of dates.csv`,
+      });
+    }
+    await writeFileAtomic(join(tmp, 'dates.csv'), formatScanDates(dated.map((c) => [c.case, c.date])));
     const report: ImportDicomReport = { source: dir, kind, cases, skipped };
     await writeFileAtomic(join(tmp, 'import-report.json'), JSON.stringify(report, null, 2) + '\n');
     await rename(tmp, out);
