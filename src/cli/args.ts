@@ -33,6 +33,8 @@ export type Values<O extends Options> = {
  */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** The command as typed (e.g. `'dataset check'`), set by {@link runSubcommand}; else main's. */
+  command?: string;
 }
 
 /** What a command accepts. */
@@ -170,7 +172,12 @@ export async function runSubcommand(
     console.error(`meatus ${name}: unknown subcommand '${sub}'; expected ${Object.keys(subs).join(', ')}\n\n${usage}`);
     return 2;
   }
-  return run(rest);
+  try {
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) e.command ??= `${name} ${sub}`;
+    throw e;
+  }
 }
 
 /** The value of `--flag` if it is one of `allowed`. @throws UsageError naming the flag otherwise. */

@@ -28,6 +28,9 @@ const COMMANDS: Record<string, string> = {
   experiment: './experiment',
 };
 
+/** The commands, in `meatus --help` order. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 function ext(): string {
   return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }
@@ -81,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     return await (await load(name)).run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`meatus ${name}: ${err.message}\nRun 'meatus ${name} --help' for the options.`);
+      const command = err.command ?? name;
+      console.error(`meatus ${command}: ${err.message}\nRun 'meatus ${command} --help' for the options.`);
       return 2;
     }
     console.error(`meatus ${name}: ${err instanceof Error ? err.message : String(err)}`);

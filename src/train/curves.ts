@@ -8,7 +8,8 @@ import { lineChart, svgToPng } from '../util/svg.js';
 import type { EpochRecord } from './trainer.js';
 import type { Task } from '../preprocess/types.js';
 
-const CLASS_NAMES: Record<Task, string[]> = {
+/** The foreground classes of a task, in the order of its pseudo-Dice values. */
+export const CLASS_NAMES: Record<Task, string[]> = {
   wholeTumour: ['tumour'],
   split: ['extrameatal', 'intrameatal'],
   baseline: ['extrameatal', 'intrameatal'],

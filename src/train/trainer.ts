@@ -26,7 +26,7 @@ import { boundaryDistanceLoss, deepSupervisionLoss, deepSupervisionWeights, dice
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { ProgressBar } from '../util/progress.js';
 import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.js';
-import { writeCurves } from './curves.js';
+import { CLASS_NAMES, writeCurves } from './curves.js';
 import { BatchLoader } from './loader.js';
 import { taskShape, type Plan, type Task } from '../preprocess/types.js';
 import { buildNetwork } from '../nn/from-plan.js';
@@ -188,7 +188,9 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const scaler = new GradScaler({ enabled: amp });
   const lastPath = join(c.out, 'checkpoint_last.safetensors');
   const bestPath = join(c.out, 'checkpoint_best.safetensors');
-  const { plan: _p, trainCases: _t, validationCases: _v, ...savedConfig } = c;
+  // What is recorded is what runs: mixed precision only on CUDA.
+  const { plan: _p, trainCases: _t, validationCases: _v, ...given } = c;
+  const savedConfig = { ...given, amp };
   let state: TrainerState = { epoch: -1, ema: null, bestEma: -Infinity, bestEpoch: -1, log: [], scaler: scaler.stateDict() };
 
   if (c.resume && existsSync(lastPath)) {
@@ -206,7 +208,8 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
       Object.values(ck.model).forEach((t) => t.dispose());
       Object.values(ck.optimizer?.tensors ?? {}).forEach((t) => t.dispose());
     }
-    if (lead) console.error(`resuming ${c.out} after epoch ${state.epoch}`);
+    const done = state.epoch + 1;
+    if (lead) console.error(done >= c.epochs ? `${c.out}: all ${c.epochs} epochs are done (${done} trained)` : `resuming ${c.out}: ${done} of ${c.epochs} epochs done`);
   }
   if (world > 1) {
     // Equal on every rank iff world · Σe² = (Σe)² (the variance of the ranks' epochs is 0).
@@ -311,7 +314,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
       await writeCurves(c.out, state.log, task);
       hooks.onEpoch?.(rec);
       console.error(
-        `epoch ${epoch + 1}: train ${rec.trainLoss.toFixed(4)} val ${rec.valLoss.toFixed(4)} pseudo-Dice ${rec.pseudoDice.map((d) => d.toFixed(3)).join('/')} EMA ${state.ema.toFixed(3)} (${rec.seconds.toFixed(1)} s)`,
+        `epoch ${epoch + 1}: train ${rec.trainLoss.toFixed(4)} val ${rec.valLoss.toFixed(4)} pseudo-Dice ${rec.pseudoDice.map((d, k) => `${CLASS_NAMES[task][k] ?? `class ${k + 1}`} ${d.toFixed(3)}`).join(', ')}, EMA ${state.ema.toFixed(3)} (${rec.seconds.toFixed(1)} s)`,
       );
     }
     if (world > 1) dist.barrier();

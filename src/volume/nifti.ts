@@ -144,7 +144,7 @@ function checkLayout(h: RawNiftiHeader, name: string, opts: DecodeNiftiOptions):
   if (channels > 1 && opts.channels !== 'allow') {
     throw new Error(
       `${name}: the file is 4D with ${channels} volumes (dim[4] = ${channels}); ` +
-        "pass { channels: 'allow' } to read them as channels",
+        'expected one 3-D volume per file (nnU-Net raw keeps each channel in its own <case>_000c file)',
     );
   }
   const datatype = DATATYPES.find((d) => d.code === h.datatype);
