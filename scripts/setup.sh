@@ -41,3 +41,16 @@ fi
 node scripts/build-wasm.mjs
 bash scripts/build-native.sh
 
+
+# `meatus` on the PATH: bin/meatus.js linked into npm's global bin folder, as `npm link` would
+# (without npm reinstalling anything). MEATUS_NO_LINK=1 skips it; an unrelated `meatus` is kept.
+if [ "${MEATUS_NO_LINK:-}" != 1 ]; then
+  bindir="$(npm prefix -g)/bin"
+  target="$PWD/bin/meatus.js"
+  if [ -w "$bindir" ] && { [ ! -e "$bindir/meatus" ] || readlink "$bindir/meatus" | grep -q 'bin/meatus\.js$'; }; then
+    ln -sfn "$target" "$bindir/meatus"
+    echo "meatus setup: $bindir/meatus -> $target"
+  elif [ "$(readlink -f "$bindir/meatus" 2>/dev/null)" != "$target" ]; then
+    echo "meatus setup: $bindir is not writable; to run meatus from anywhere: alias meatus='node $target'"
+  fi
+fi

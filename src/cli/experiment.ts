@@ -47,15 +47,17 @@ async function experiment(sub: 'run' | 'status', argv: string[]): Promise<number
   const cfg = await readExperimentConfig(a.positionals[0]);
   if (values.out !== undefined) cfg.output = resolve(values.out);
   checkOutput('--out', cfg.output, { kind: 'dir', overwrite: true });
+  const results = layout(cfg.output).results;
+  const finished = existsSync(results) && !values.overwrite
+    ? `${cfg.output} holds a finished experiment (${results}); give --overwrite to run it again over its results, or --out for another folder`
+    : null;
   if (sub === 'status' || values['dry-run']) {
     console.log((await describeWork(cfg)).join('\n'));
+    if (finished) console.log(`\nrun${values.overwrite ? '' : ' (without --overwrite)'} would refuse: ${finished}`);
     if (values['dry-run']) console.log('(dry run: nothing was done)');
     return 0;
   }
-  const results = layout(cfg.output).results;
-  if (existsSync(results) && !values.overwrite) {
-    throw new UsageError(`${cfg.output} holds a finished experiment (${results}); give --overwrite to run it again over its results, or --out for another folder`);
-  }
+  if (finished) throw new UsageError(finished);
   const r = await runExperiment(cfg);
   const done = r.steps.filter((s) => s.status === 'done').length;
   console.log(`experiment ${cfg.name}: ${done} steps done, ${r.steps.length - done} skipped, ${(r.seconds / 60).toFixed(1)} min; results in ${r.output}/results.md`);
