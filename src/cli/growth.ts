@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { oneOf, parseCommand, positive, UsageError } from './args.js';
+import { checkOutput } from '../util/output-path.js';
 import { runGrowth } from '../measure/growth-run.js';
 import { viewerHtml } from '../measure/viewer.js';
 
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const palette = oneOf('palette', v.palette, ['default', 'colour-blind'] as const);
   const thresholds = { linearMm: positive('linear-mm', v['linear-mm'], false), volumePercent: positive('volume-pct', v['volume-pct'], false), volumeWatchPercent: positive('watch-pct', v['watch-pct'], false) };
   const out = resolve(v.out!);
+  checkOutput('--out', out, { kind: 'dir', overwrite: true });
   let inputs = positionals;
   let notice: string | undefined;
   if (v.segment) {

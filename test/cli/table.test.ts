@@ -26,7 +26,8 @@ const o = (name: string) => join(outs, name);
 /** Every command and subcommand, as typed. */
 const COMMANDS = [
   ['engine-demo'], ['doctor'], ['phantom'], ['dataset'], ['dataset', 'check'], ['dataset', 'split'], ['dataset', 'convert'],
-  ['plan'], ['preprocess'], ['train'], ['segment'], ['evaluate'], ['compare'], ['experiment'], ['experiment', 'run'], ['experiment', 'status'],
+  ['dataset', 'import-dicom'], ['plan'], ['preprocess'], ['train'], ['segment'], ['evaluate'], ['compare'], ['growth'],
+  ['experiment'], ['experiment', 'run'], ['experiment', 'status'],
 ];
 
 test('the tables cover every command', () => {
@@ -99,6 +100,9 @@ const NUMERIC: [string[], string, string[]][] = [
   [['evaluate', '--pred', data, '--ref', data, '--out', o('ev')], 'penalty', ['-1', 'abc']],
   [['evaluate', '--pred', data, '--ref', data, '--out', o('ev')], 'jobs', ['0', '-1', 'abc']],
   [['compare', '--method', `a=${data}`, '--out', o('cmp')], 'panels', ['0', '-1', 'abc']],
+  [['growth', data, '--out', o('gr')], 'linear-mm', ['0', '-1', 'abc']],
+  [['growth', data, '--out', o('gr')], 'volume-pct', ['0', '-1', 'abc']],
+  [['growth', data, '--out', o('gr')], 'watch-pct', ['0', '-1', 'abc']],
 ];
 
 for (const [base, opt, bad] of NUMERIC) {
@@ -154,6 +158,8 @@ const UNDER_FILE: string[][] = [
   ['segment', '--demo', '--out', join(file, 'seg')],
   ['evaluate', '--pred', data, '--ref', data, '--out', join(file, 'ev')],
   ['compare', '--method', `a=${data}`, '--out', join(file, 'cmp')],
+  ['growth', data, '--out', join(file, 'gr')],
+  ['dataset', 'import-dicom', data, '--out', join(file, 'dcm')],
   ['experiment', 'run', 'experiments/phantom-paper.json', '--out', join(file, 'exp')],
 ];
 
