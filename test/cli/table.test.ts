@@ -26,7 +26,7 @@ const o = (name: string) => join(outs, name);
 /** Every command and subcommand, as typed. */
 const COMMANDS = [
   ['engine-demo'], ['doctor'], ['phantom'], ['dataset'], ['dataset', 'check'], ['dataset', 'split'], ['dataset', 'convert'],
-  ['dataset', 'import-dicom'], ['plan'], ['preprocess'], ['train'], ['segment'], ['evaluate'], ['compare'], ['growth'],
+  ['dataset', 'import-dicom'], ['plan'], ['preprocess'], ['train'], ['segment'], ['evaluate'], ['compare'], ['growth'], ['export'],
   ['experiment'], ['experiment', 'run'], ['experiment', 'status'],
 ];
 
@@ -96,6 +96,8 @@ const NUMERIC: [string[], string, string[]][] = [
   [['train', '--dataset', data, '--task', 'split', '--out', o('run')], 'budget-mb', ['0', '-1', 'abc']],
   [['train', '--dataset', data, '--task', 'split', '--out', o('run')], 'seed', ['-1', 'abc']],
   [['train', '--dataset', data, '--task', 'split', '--out', o('run')], 'jobs', ['-1', 'abc', '1.5']],
+  [['train', '--dataset', data, '--task', 'split', '--out', o('run')], 'nproc-per-node', ['0', '-1', 'abc']],
+  [['train', '--dataset', data, '--task', 'split', '--out', o('run')], 'dist-timeout', ['0', '-1', 'abc']],
   [['segment', '--demo', '--out', o('seg')], 'seed', ['-1', 'abc']],
   [['evaluate', '--pred', data, '--ref', data, '--out', o('ev')], 'penalty', ['-1', 'abc']],
   [['evaluate', '--pred', data, '--ref', data, '--out', o('ev')], 'jobs', ['0', '-1', 'abc']],
@@ -159,6 +161,7 @@ const UNDER_FILE: string[][] = [
   ['evaluate', '--pred', data, '--ref', data, '--out', join(file, 'ev')],
   ['compare', '--method', `a=${data}`, '--out', join(file, 'cmp')],
   ['growth', data, '--out', join(file, 'gr')],
+  ['export', file, '--onnx', join(file, 'm.onnx')],
   ['dataset', 'import-dicom', data, '--out', join(file, 'dcm')],
   ['experiment', 'run', 'experiments/phantom-paper.json', '--out', join(file, 'exp')],
 ];
