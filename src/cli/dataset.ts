@@ -81,12 +81,14 @@ async function check(argv: string[]): Promise<number> {
       console.log(`${id}: label values ${Object.entries(counts).map(([v, n]) => `${v} (${n} voxels)`).join(', ')}`);
     }
     for (const p of report.problems) console.log(`${p.file}: ${p.field}: ${p.message}`);
+    for (const w of report.warnings) console.log(`warning: ${w.file}: ${w.field}: ${w.message}`);
     if (report.sourceCases) {
       console.log(`${report.sourceCases} ceT1 cases with labels (crossMoDA source domain) are not counted: meatus segments T2`);
     }
     console.log(
       `${positionals[0]} (${report.layout}): ${report.cases} cases, ${report.labelled} labelled, ` +
-        (report.problems.length === 0 ? 'no problems' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`),
+        (report.problems.length === 0 ? 'no problems' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`) +
+        (report.warnings.length === 0 ? '' : `, ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`),
     );
   }
   return report.problems.length === 0 ? 0 : 1;

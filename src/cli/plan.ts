@@ -3,7 +3,8 @@
  * editable JSON.
  */
 import { existsSync } from 'node:fs';
-import { integer, parseCli, positive, UsageError } from './args.js';
+import { integer, oneOf, parseCli, positive, UsageError } from './args.js';
+import { NONFINITE_POLICIES } from '../preprocess/input-check.js';
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
@@ -28,7 +29,10 @@ options:
   --max-features N  cap on the features per stage (default 320)
   --spacing Z,Y,X   target spacing in mm instead of the dataset's median (e.g. a coarser grid for CPU)
   --seed S          seed of the foreground intensity sampling (default 1234)
-  --overwrite       replace an existing plan file`;
+  --overwrite       replace an existing plan file
+  --nonfinite refuse|replace-with-minimum
+                    NaN/Inf voxels: refuse the case (default) or replace them by the image's
+                    smallest finite value (README: "Inputs meatus accepts")`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -46,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       spacing: { type: 'string' },
       seed: { type: 'string' },
       overwrite: { type: 'boolean' },
+      nonfinite: { type: 'string' },
     },
     ['dataset', 'out'],
   );
@@ -64,8 +69,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(values.dataset!)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   checkOutput('--out', values.out!, { kind: 'file', overwrite: Boolean(values.overwrite) });
   let bar: ProgressBar | undefined;
+  const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES);
   const fp = await computeFingerprint(values.dataset!, {
     seed,
+    nonfinite,
     onProgress: (_done, total, id) => {
       bar ??= new ProgressBar(total, 'fingerprint');
       bar.tick(1, id);

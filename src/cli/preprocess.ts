@@ -2,7 +2,8 @@
  * `meatus preprocess`: crops, normalises and resamples a dataset's training cases as a plan says.
  */
 import { existsSync } from 'node:fs';
-import { parseCli, positive, UsageError } from './args.js';
+import { oneOf, parseCli, positive, UsageError } from './args.js';
+import { NONFINITE_POLICIES } from '../preprocess/input-check.js';
 import { checkOutput } from '../util/output-path.js';
 import { readPlan } from '../preprocess/plan.js';
 import { preprocessDataset } from '../preprocess/preprocess.js';
@@ -20,7 +21,10 @@ options:
   --plan FILE     plan from \`meatus plan\`
   --out DIR       output folder
   --jobs N        worker threads (default: the number of cores; --workers is an alias)
-  --overwrite     write into an --out that already holds preprocessed data`;
+  --overwrite     write into an --out that already holds preprocessed data
+  --nonfinite refuse|replace-with-minimum
+                  NaN/Inf voxels: refuse the case (default) or replace them by the image's
+                  smallest finite value (README: "Inputs meatus accepts")`;
 
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -34,17 +38,20 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       jobs: { type: 'string' },
       overwrite: { type: 'boolean' },
+      nonfinite: { type: 'string' },
     },
     ['dataset', 'plan', 'out'],
     { aliases: { workers: 'jobs' } },
   );
   if (typeof values === 'number') return values;
   const workers = positive('jobs', values.jobs);
+  const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES);
   if (!existsSync(values.dataset!)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   checkOutput('--out', values.out!, { kind: 'dir', overwrite: Boolean(values.overwrite), outputs: ['cases.json', 'plan.json'] });
   const plan = await readPlan(values.plan!);
   const result = await preprocessDataset(values.dataset!, plan, values.out!, {
     workers,
+    nonfinite,
     onProgress: (done, total, id) =>
       console.log(`${String(done).padStart(String(total).length)}/${total}  ${id}`),
   });

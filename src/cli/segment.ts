@@ -15,7 +15,8 @@ import { segment, type Models } from '../infer/pipeline.js';
 import { measure, formatMeasurements } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
 import { removeStaleTemporaries } from '../util/atomic-write.js';
-import { assertFiniteVoxels } from '../volume/finite.js';
+import { pixdimMismatch } from '../volume/nifti.js';
+import { checkInputImage, NONFINITE_POLICIES, thinImageReason, type NonfinitePolicy } from '../preprocess/input-check.js';
 import { parsePart, partOf } from '../infer/shard.js';
 import { caseState, writeCaseRecord, type SegmentSettings } from '../infer/case-outputs.js';
 import { ProgressBar } from '../util/progress.js';
@@ -52,7 +53,11 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --overwrite          segment every case again; without it, cases whose outputs in --out are complete
                        (their <id>_measurements.json record, written last, matches the files) are skipped,
                        so a rerun after a kill does only the rest, and outputs made from another input or
-                       with other settings are refused`;
+                       with other settings are refused
+  --nonfinite refuse|replace-with-minimum
+                       NaN/Inf voxels: refuse the scan (default) or replace them by its smallest
+                       finite value. Every input is checked before any is segmented: non-finite
+                       voxels, constant images and scans too thin for the model are refused`;
 
 /** The built-in default model's folder (models/default in the package). */
 export function defaultModelDir(): string {
@@ -135,6 +140,29 @@ function modelInfo(models: Models): ReportModel {
   };
 }
 
+/**
+ * Reads and checks one input before anything is segmented: voxels (`checkInputImage`), thickness
+ * for each model (`thinImageReason`). Returns notes for the output — a pixdim that disagrees with
+ * the affine, replaced non-finite voxels — and prints the pixdim one as a warning.
+ * @throws Error naming the file and what to do.
+ */
+async function checkInput(path: string, models: Models, nonfinite: NonfinitePolicy): Promise<string[]> {
+  const raw = await readNifti(path);
+  const t2 = checkInputImage(raw, path, nonfinite);
+  for (const m of Object.values(models) as Model[]) {
+    const thin = thinImageReason([t2], m.plan);
+    if (thin) throw new Error(`${path}: the scan ${thin}`);
+  }
+  const notes: string[] = [];
+  const mismatch = pixdimMismatch(t2);
+  if (mismatch) {
+    notes.push(`header: ${mismatch}`);
+    console.error(`warning: ${path}: ${mismatch}`);
+  }
+  if (t2 !== raw) notes.push('non-finite voxels were replaced by the smallest finite value (--nonfinite replace-with-minimum)');
+  return notes;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const o = { type: 'string' } as const;
   const flag = { type: 'boolean' } as const;
@@ -144,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
       usage: USAGE,
       options: {
         out: o, models: o, stage1: o, stage2: o, baseline: o, device: o, mirror: flag, probabilities: flag,
-        'no-report': flag, 'no-viewer': flag, palette: o, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag,
+        'no-report': flag, 'no-viewer': flag, palette: o, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag, nonfinite: o,
       },
       positionals: { min: 0, max: Infinity, name: 'input' },
       conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part']],
@@ -159,6 +187,7 @@ export async function run(argv: string[]): Promise<number> {
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
   const palette = oneOf('palette', values.palette, ['default', 'colour-blind'] as const);
   const seed = integer('seed', values.seed) ?? 7;
+  const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES) ?? 'refuse';
   let part: ReturnType<typeof parsePart> | undefined;
   try {
     part = values.part === undefined ? undefined : parsePart(values.part);
@@ -208,10 +237,12 @@ export async function run(argv: string[]): Promise<number> {
     const skipped = inputs.length - todo.length;
     const share = part ? `part ${part.k}/${part.n}: ${inputs.length} cases` : `${inputs.length} cases`;
     console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${todo.length} to segment`);
+    // Every input checked before any is segmented.
+    const headerNotes = new Map<string, string[]>();
+    for (const path of todo) headerNotes.set(path, await checkInput(path, models, nonfinite));
     for (const path of todo) {
       const id = caseIdOf(path);
-      const t2 = await readNifti(path);
-      assertFiniteVoxels(t2.data, path);
+      const t2 = checkInputImage(await readNifti(path), path, nonfinite);
       const bars = new Map<string, ProgressBar>();
       const result = segment(t2, models, {
         mirror: values.mirror,
@@ -223,9 +254,9 @@ export async function run(argv: string[]): Promise<number> {
         },
       });
       const m = measure(result.label, { toVoxelEdges: values.edges });
-      m.notes.push(...result.notes);
+      m.notes.push(...result.notes, ...headerNotes.get(path)!);
       await writeNifti(join(out, `${id}.nii.gz`), result.label, { datatype: 'uint8', reference: t2 });
-      if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32' });
+      if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32', reference: t2 });
       if (settings.report) {
         await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds, viewer: !values['no-viewer'], palette });
       }

@@ -12,6 +12,7 @@ import { ProgressBar } from '../util/progress.js';
 import { readSplit, splitPatients, writeSplit } from '../data/split.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
+import { NONFINITE_POLICIES, type NonfinitePolicy } from '../preprocess/input-check.js';
 import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
@@ -44,6 +45,9 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --jobs N             data-loading threads (default 1; 0 makes batches on the main thread;
                        --workers is an alias)
   --seed N             default 0
+  --nonfinite refuse|replace-with-minimum
+                       NaN/Inf voxels in a training image: refuse it (default) or replace them by
+                       the image's smallest finite value
   --fresh              ignore an existing checkpoint in --out (default: resume)
   --nproc-per-node N   data-parallel training in N processes on this machine (c10d: Gloo on CPU,
                        NCCL on CUDA, one GPU per process); the plan's batch is split across them.
@@ -56,7 +60,7 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
 
 /** Plans and preprocesses a raw dataset into `dir` unless that was done already. */
-async function ensurePreprocessed(dataset: string, dir: string, given: Plan | undefined, budget: number | undefined): Promise<Plan> {
+async function ensurePreprocessed(dataset: string, dir: string, given: Plan | undefined, budget: number | undefined, nonfinite: NonfinitePolicy): Promise<Plan> {
   if (existsSync(join(dir, 'cases.json')) && existsSync(join(dir, 'plan.json'))) {
     console.error(`using preprocessed data in ${dir}`);
     return readPlan(join(dir, 'plan.json'));
@@ -66,13 +70,14 @@ async function ensurePreprocessed(dataset: string, dir: string, given: Plan | un
     plan = given;
   } else {
     console.error(`planning from ${dataset} …`);
-    plan = makePlan(await computeFingerprint(dataset), budget === undefined ? {} : { memoryBudgetMB: budget });
+    plan = makePlan(await computeFingerprint(dataset, { nonfinite }), budget === undefined ? {} : { memoryBudgetMB: budget });
     await writePlan(join(dir, 'plan.json'), plan);
   }
   console.error(formatPlan(plan));
   console.error(`preprocessing into ${dir} …`);
   let bar: ProgressBar | undefined;
   const r = await preprocessDataset(dataset, plan, dir, {
+    nonfinite,
     onProgress: (_done, total, id) => {
       bar ??= new ProgressBar(total, 'preprocess');
       bar.tick(1, id);
@@ -110,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
         'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
-        fresh: flag, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o,
+        fresh: flag, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
       },
       required: ['dataset', 'task'],
       aliases: { workers: 'jobs' },
@@ -132,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
   const workers = nonNegative('jobs', values.jobs, true) ?? DEFAULT_TRAIN.workers;
   const deviceKind = (await deviceOption('device', values.device)) ?? 'cpu';
+  const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES) ?? 'refuse';
   const nproc = positive('nproc-per-node', values['nproc-per-node']);
   const distTimeout = positive('dist-timeout', values['dist-timeout'], false) ?? 1800;
   const launch = readLaunchEnv();
@@ -165,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // Rank 0 plans and preprocesses before it opens the rendezvous; the others wait there for it.
     if (launch && !lead) joinProcessGroup(launch, device, distTimeout);
-    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget);
+    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite);
     const ids = await listPreprocessedCases(data);
     let trainCases: string[];
     let validationCases: string[];

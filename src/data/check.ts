@@ -8,7 +8,11 @@
  * - image/label (or channel/channel) geometry mismatch: shape, or affine entries differing by
  *   more than `tolerance` (default 1e-3 mm);
  * - label values outside the dataset's labels (default {0, 1, 2}), or non-integer label values;
- * - image voxels that are not finite (NaN, ±Infinity).
+ * - image voxels that are not finite (NaN, ±Infinity: count and first voxel), and constant or
+ *   near-constant images (`degenerateImage`).
+ *
+ * Warnings (reported apart; they do not fail the check): a pixdim that disagrees with the voxel
+ * size of the sform/qform (`pixdimMismatch`) — meatus uses the affine's.
  *
  * A corrupt .nii.gz (CRC-32/ISIZE), an impossible size claim, non-finite or singular geometry and
  * a scl_slope that overflows the voxels are refused by the reader and reported as `read`.
@@ -16,7 +20,8 @@
 
 import { readNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
-import { assertFiniteVoxels } from '../volume/finite.js';
+import { pixdimMismatch, type NiftiImage } from '../volume/nifti.js';
+import { degenerateImage, describeNonFinite, voxelStats } from '../volume/voxel-stats.js';
 import { readCrossmodaDataset, looksLikeCrossmoda, CROSSMODA_LABEL_PRESETS } from './crossmoda.js';
 import { readNnunetDataset, LABELS } from './nnunet.js';
 import { access } from 'node:fs/promises';
@@ -47,6 +52,8 @@ export interface CheckReport {
   cases: number;
   labelled: number;
   problems: Problem[];
+  /** Findings that do not make the dataset unusable (a pixdim the affine contradicts). */
+  warnings: Problem[];
   /** Case id → label value → voxel count, for every label file read. */
   labelCounts: Record<string, Record<string, number>>;
   /** crossMoDA only: cases with a ceT1 image and a label but no T2 (the challenge's source domain). */
@@ -74,7 +81,7 @@ export function sameGeometry(a: Volume, b: Volume, tol: number): string | undefi
   return undefined;
 }
 
-async function tryRead(file: string, problems: Problem[]): Promise<Volume | undefined> {
+async function tryRead(file: string, problems: Problem[]): Promise<NiftiImage | undefined> {
   try {
     return await readNifti(file);
   } catch (e) {
@@ -90,18 +97,21 @@ function labelValues(v: Volume): Map<number, number> {
   return counts;
 }
 
-function checkFinite(file: string, v: Volume, problems: Problem[]): void {
-  try {
-    assertFiniteVoxels(v.data, file);
-  } catch (e) {
-    problems.push({ file, field: 'voxels', message: (e as Error).message.slice(file.length + 2) });
-  }
+/** Non-finite voxels (count, first voxel) and constant or near-constant images; a pixdim the affine contradicts (a warning). */
+function checkVoxels(file: string, v: NiftiImage, problems: Problem[], warnings: Problem[]): void {
+  const stats = voxelStats(v.data);
+  const nonFinite = describeNonFinite(stats, v.shape);
+  if (nonFinite) problems.push({ file, field: 'voxels', message: `${nonFinite}; expected finite intensities (or train with --nonfinite replace-with-minimum)` });
+  const degenerate = degenerateImage(stats);
+  if (degenerate) problems.push({ file, field: 'voxels', message: `${degenerate}; not a scan meatus can use` });
+  const mismatch = pixdimMismatch(v);
+  if (mismatch) warnings.push({ file, field: 'pixdim', message: mismatch });
 }
 
-async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[], counts: CheckReport['labelCounts'], hint: string): Promise<void> {
-  const vols: (Volume | undefined)[] = [];
+async function checkPair(p: Pair, allowed: Set<number>, tol: number, problems: Problem[], warnings: Problem[], counts: CheckReport['labelCounts'], hint: string): Promise<void> {
+  const vols: (NiftiImage | undefined)[] = [];
   for (const f of p.images) vols.push(f ? await tryRead(f, problems) : undefined);
-  vols.forEach((v, c) => v && checkFinite(p.images[c]!, v, problems));
+  vols.forEach((v, c) => v && checkVoxels(p.images[c]!, v, problems, warnings));
   const ref = vols.find((v) => v !== undefined);
   const refFile = p.images[vols.indexOf(ref)];
   for (let c = 0; c < vols.length; c++) {
@@ -199,12 +209,14 @@ export async function checkDataset(root: string, opts: CheckOptions = {}): Promi
   }
   const labelCounts: CheckReport['labelCounts'] = {};
   const hint = layout === 'crossmoda' ? ` (crossMoDA codes: convert them with meatus dataset convert --preset ${Object.keys(CROSSMODA_LABEL_PRESETS).join('|')})` : '';
-  if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems, labelCounts, hint);
+  const warnings: Problem[] = [];
+  if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems, warnings, labelCounts, hint);
   return {
     layout,
     cases: pairs.length,
     labelled: pairs.filter((p) => p.label).length,
     problems,
+    warnings,
     labelCounts,
     ...(sourceCases === undefined ? {} : { sourceCases }),
   };

@@ -161,7 +161,8 @@ export interface WriteCaseOptions {
 
 /**
  * Writes one case: `images<set>/<id>_000c<ending>` per channel and, for training, `labelsTr/<id><ending>`
- * (uint8, with the image's geometry). Each file is written atomically.
+ * (uint8, with the image's geometry). Images read from NIfTI files keep their header geometry
+ * (sform, qform, codes, pixdim, units), and the label gets channel 0's. Each file is written atomically.
  * @throws Error if a label is given for the test set or is missing for the training set.
  */
 export async function writeNnunetCase(root: string, id: string, images: Volume[], label?: Volume, opts: WriteCaseOptions = {}): Promise<void> {
@@ -172,7 +173,7 @@ export async function writeNnunetCase(root: string, id: string, images: Volume[]
   makeDirs(join(root, `images${set}`));
   for (let c = 0; c < images.length; c++) {
     const path = join(root, `images${set}`, `${id}_${String(c).padStart(4, '0')}${ending}`);
-    await writeNifti(path, images[c], { datatype: opts.imageDatatype ?? 'float32' });
+    await writeNifti(path, images[c], { datatype: opts.imageDatatype ?? 'float32', reference: images[c] });
   }
   if (label) {
     makeDirs(join(root, 'labelsTr'));

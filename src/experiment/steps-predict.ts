@@ -90,7 +90,7 @@ export async function predictStep(cfg: ExperimentConfig, spec: PredictionSpec, t
     say(`predict ${spec.id} (seed ${spec.seed}): ${missing.length} of ${tests.length} test cases → ${spec.dir}`);
     for (const c of missing) {
       const { t2, label } = await predictOne(spec, model, c, cfg);
-      await writeNifti(join(spec.dir, `${c.id}.nii.gz`), volumeLike(t2, label), { datatype: 'uint8' });
+      await writeNifti(join(spec.dir, `${c.id}.nii.gz`), volumeLike(t2, label), { datatype: 'uint8', reference: t2 });
     }
   } finally {
     model.dispose();

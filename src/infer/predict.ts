@@ -6,6 +6,7 @@ import { F, torch } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
 import type { Vec3, Volume } from '../volume/volume.js';
 import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
+import { thinImageReason } from '../preprocess/input-check.js';
 import { padToPatch, slidingWindow } from './sliding-window.js';
 import type { Model } from './model.js';
 
@@ -67,12 +68,16 @@ export function predictPreprocessed(model: Model, image: Float32Array, channels:
 /**
  * Preprocesses `images` with the model's plan, predicts, and returns the probabilities in the
  * geometry of `images[0]` (`channels` = number of classes), plus the preprocessing properties.
+ * @throws Error if the image is too thin for the model (`thinImageReason`), has non-finite voxels
+ *   or is constant (`checkInputImage`).
  */
 export function predictCase(
   model: Model,
   images: Volume[],
   o: PredictOptions & { extraChannels?: (p: CaseProperties) => Float32Array[] } = {},
 ): { probabilities: Volume<Float32Array>; properties: CaseProperties } {
+  const thin = thinImageReason(images, model.plan);
+  if (thin) throw new Error(`predict: the image ${thin}`);
   const pre = preprocessForInference(images, model.plan);
   const extra = o.extraChannels?.(pre.properties) ?? [];
   let image = pre.image;

@@ -17,6 +17,7 @@ import { boundingBox, type Box } from '../volume/bbox.js';
 import { readNifti } from '../volume/nifti-file.js';
 import { canonicalReorientation, reorient, reorientVec3 } from '../volume/reorient.js';
 import type { Vec3, Volume } from '../volume/volume.js';
+import { checkInputImage, type NonfinitePolicy } from './input-check.js';
 import type { Fingerprint } from './types.js';
 
 /** One labelled training case: an image file per channel and a label file. */
@@ -69,13 +70,14 @@ export async function listTrainingCases(datasetDir: string): Promise<TrainingCas
 }
 
 /**
- * Reads one training case and checks it: all channels and the label share one shape, labels are
- * integers 0 … {@link NUM_LABELS} − 1.
+ * Reads one training case and checks it: images pass `checkInputImage` (non-finite voxels refused
+ * or replaced as `nonfinite` says, constant images refused), all channels and the label share one
+ * shape, labels are integers 0 … {@link NUM_LABELS} − 1.
  * @throws Error naming the file and what was expected.
  */
-export async function readTrainingCase(c: TrainingCase): Promise<LoadedCase> {
+export async function readTrainingCase(c: TrainingCase, nonfinite: NonfinitePolicy = 'refuse'): Promise<LoadedCase> {
   const images: Volume[] = [];
-  for (const path of c.images) images.push(await readNifti(path));
+  for (const path of c.images) images.push(checkInputImage(await readNifti(path), path, nonfinite));
   const label = await readNifti(c.label);
   const ref = images[0];
   for (const [i, v] of [...images.map((im, i) => [i, im] as const), [-1, label] as const]) {
@@ -214,6 +216,8 @@ export interface FingerprintOptions {
   samplesPerCase?: number;
   /** Called after each case. */
   onProgress?: (done: number, total: number, id: string) => void;
+  /** Non-finite voxels: refuse the case (default) or replace them (see `checkInputImage`). */
+  nonfinite?: NonfinitePolicy;
 }
 
 /**
@@ -226,10 +230,10 @@ export async function computeFingerprint(datasetDir: string, opts: FingerprintOp
   const cases = await listTrainingCases(datasetDir);
   const seed = opts.seed ?? 1234;
   const out: CaseFingerprint[] = [];
-  let next: Promise<LoadedCase> | null = readTrainingCase(cases[0]);
+  let next: Promise<LoadedCase> | null = readTrainingCase(cases[0], opts.nonfinite);
   for (let i = 0; i < cases.length; i++) {
     const loaded: LoadedCase = await next!;
-    next = i + 1 < cases.length ? readTrainingCase(cases[i + 1]) : null;
+    next = i + 1 < cases.length ? readTrainingCase(cases[i + 1], opts.nonfinite) : null;
     // Keep an unobserved rejection of the prefetch from crashing the process; it is awaited next turn.
     next?.catch(() => undefined);
     out.push(caseFingerprint(loaded.images, loaded.label, `${seed}/${cases[i].id}`, opts.samplesPerCase));

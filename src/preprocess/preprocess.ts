@@ -37,6 +37,7 @@ import { canonicalRecord, fromCanonical, reorient, reorientVec3, type CanonicalR
 import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
 import { FieldChecker, formatJson, validatePlan, writePlan } from './plan.js';
+import { checkInputImage, type NonfinitePolicy } from './input-check.js';
 import type { Plan, PreprocessedCase } from './types.js';
 
 /** What inference needs to map a prediction back onto the original image. */
@@ -96,6 +97,7 @@ function fillHoles(mask: Uint8Array, shape: Vec3): Uint8Array {
 function checkImages(images: Volume[]): void {
   if (images.length === 0) throw new Error('preprocess: no image channel given; expected at least one');
   for (const [c, im] of images.entries()) {
+    checkInputImage(im, `preprocess: channel ${c}`);
     if ((im.channels ?? 1) !== 1 || im.shape.some((s, a) => s !== images[0].shape[a])) {
       throw new Error(`preprocess: channel ${c} has shape ${im.shape.join('×')}×${im.channels ?? 1}, expected ${images[0].shape.join('×')}×1 like channel 0`);
     }
@@ -138,7 +140,8 @@ function preprocessImages(inputs: Volume[], plan: Plan): { image: Volume<Float32
  * Preprocesses one case (steps in the module comment).
  * @param images one single-channel volume per channel, same shape.
  * @param label labels 0/1/2 of the same shape, or null.
- * @throws Error if channels differ in shape, or the label's shape or values are wrong.
+ * @throws Error if channels differ in shape, a channel has non-finite voxels or is constant
+ *   (`checkInputImage`), or the label's shape or values are wrong.
  */
 export function preprocessCase(images: Volume[], label: Volume | null, plan: Plan): { case: PreprocessedData; properties: CaseProperties } {
   const { image, box, properties } = preprocessImages(images, plan);
@@ -218,9 +221,9 @@ function bytesOf(a: Float32Array | Uint8Array): Uint8Array {
 }
 
 /** Reads, preprocesses and writes one training case; returns its id and patient. */
-async function preprocessToDisk(c: TrainingCase, plan: Plan, outDir: string): Promise<{ id: string; patient: string }> {
+async function preprocessToDisk(c: TrainingCase, plan: Plan, outDir: string, nonfinite: NonfinitePolicy = 'refuse'): Promise<{ id: string; patient: string }> {
   if (endianness() !== 'LE') throw new Error('preprocess: this machine is big-endian; the .f32 format is little-endian');
-  const { images, label } = await readTrainingCase(c);
+  const { images, label } = await readTrainingCase(c, nonfinite);
   const { case: data, properties } = preprocessCase(images, label, plan);
   const patient = caseIdentity(c.id).patient;
   const file: CaseFile = { version: 1, id: c.id, patient, ...properties };
@@ -234,12 +237,13 @@ interface Job {
   c: TrainingCase;
   plan: Plan;
   outDir: string;
+  nonfinite?: NonfinitePolicy;
 }
 
 /** The body of a preprocessing worker thread (started by {@link preprocessDataset}). */
 export function preprocessWorkerMain(): void {
   parentPort?.on('message', (job: Job) => {
-    preprocessToDisk(job.c, job.plan, job.outDir).then(
+    preprocessToDisk(job.c, job.plan, job.outDir, job.nonfinite).then(
       (r) => parentPort?.postMessage({ ok: r }),
       (e: unknown) => parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) }),
     );
@@ -284,6 +288,8 @@ export interface PreprocessOptions {
   workers?: number;
   /** Called after each case. */
   onProgress?: (done: number, total: number, id: string) => void;
+  /** Non-finite voxels: refuse the case (default) or replace them (see `checkInputImage`). */
+  nonfinite?: NonfinitePolicy;
 }
 
 /**
@@ -327,7 +333,7 @@ async function preprocessInto(cases: TrainingCase[], plan: Plan, dir: string, nW
     opts.onProgress?.(++done, cases.length, r.id);
   };
   if (nWorkers === 1) {
-    for (let i = 0; i < cases.length; i++) finish(i, await preprocessToDisk(cases[i], plan, dir));
+    for (let i = 0; i < cases.length; i++) finish(i, await preprocessToDisk(cases[i], plan, dir, opts.nonfinite));
   } else {
     const workers = Array.from({ length: nWorkers }, startWorker);
     try {
@@ -335,7 +341,7 @@ async function preprocessInto(cases: TrainingCase[], plan: Plan, dir: string, nW
         workers.map(async (w) => {
           while (next < cases.length) {
             const i = next++;
-            finish(i, await runJob(w, { c: cases[i], plan, outDir: dir }));
+            finish(i, await runJob(w, { c: cases[i], plan, outDir: dir, nonfinite: opts.nonfinite }));
           }
         }),
       );

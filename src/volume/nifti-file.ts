@@ -9,6 +9,7 @@ import type { Vec3, Volume } from './volume.js';
 import {
   decodeNifti,
   encodeNifti,
+  headerGeometry,
   type DecodeNiftiOptions,
   type EncodeNiftiOptions,
   type NiftiImage,
@@ -18,9 +19,11 @@ import {
 export interface WriteNiftiOptions extends EncodeNiftiOptions {
   /**
    * Copy the affine and spacing from this volume (e.g. write a segmentation in the geometry of
-   * the image it was predicted from). Its shape must equal the volume's.
+   * the image it was predicted from). Its shape must equal the volume's. When it was read from a
+   * NIfTI file (a `NiftiImage`), its header geometry is written as it was: sform, qform, their
+   * codes, pixdim and units.
    */
-  reference?: Volume;
+  reference?: Volume | NiftiImage;
 }
 
 /**
@@ -66,6 +69,8 @@ export async function writeNifti(path: string, vol: Volume, opts: WriteNiftiOpti
     }
     toWrite = { ...vol, affine: [...reference.affine], spacing: [...reference.spacing] as Vec3 };
   }
-  const bytes = encodeNifti(toWrite, { ...encodeOpts, gzip });
+  const header = reference && 'header' in reference ? (reference as NiftiImage).header : undefined;
+  const geometry = encodeOpts.geometry ?? (header ? headerGeometry(header) : undefined);
+  const bytes = encodeNifti(toWrite, { ...encodeOpts, gzip, ...(geometry ? { geometry } : {}) });
   await writeFileAtomic(path, bytes);
 }

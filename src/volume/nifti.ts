@@ -3,7 +3,8 @@
  * on bytes in memory: pure and browser-safe (gzip through fflate). File I/O is in `nifti-file.ts`.
  *
  * Voxels stay in file order (i fastest; no transposes). Geometry follows nibabel: the affine is
- * `get_best_affine` (sform, else qform, else pixdim), the spacing is the header's pixdim
+ * `get_best_affine` (sform, else qform, else pixdim), and the spacing is that affine's voxel size
+ * (nibabel's `voxel_sizes(img.affine)`), not pixdim, which a header may contradict
  * (`get_zooms`). Only single-file images are read (magic `n+1` / `n+2`); extensions are skipped.
  */
 import { gzipSync } from 'fflate';
@@ -39,6 +40,28 @@ export interface NiftiHeaderInfo extends RawNiftiHeader {
   affineSource: AffineSource;
   /** Factor applied to the header's spatial values to get mm (1000 for metres, 0.001 for µm). */
   unitScale: number;
+  /** |pixdim[1..3]| in mm, `[z, y, x]` (nibabel's `get_zooms`); the spacing comes from the affine instead. */
+  pixdimSpacing: Vec3;
+}
+
+/** Relative difference between pixdim and the affine's voxel size beyond which they disagree (0.1 %). */
+export const PIXDIM_TOLERANCE = 1e-3;
+
+/**
+ * Why a file's pixdim disagrees with the voxel size of the affine that defines its world
+ * coordinates (sform or qform), or null when they agree within `tolerance` (relative). meatus uses
+ * the affine's; a tool that trusts pixdim (e.g. one that resamples from `get_zooms`) would not.
+ * @example pixdimMismatch(img) // 'pixdim gives 1 × 1 × 1 mm (x, y, z) but the sform 0.485 × 0.485 × 1.21 mm; …'
+ */
+export function pixdimMismatch(img: NiftiImage, tolerance = PIXDIM_TOLERANCE): string | null {
+  const { pixdimSpacing: p, affineSource } = img.header;
+  const s = img.spacing;
+  if (affineSource === 'pixdim' || p.every((v, a) => Math.abs(v - s[a]) <= tolerance * s[a])) return null;
+  const xyz = (v: Vec3) => [v[2], v[1], v[0]].map((x) => +x.toPrecision(4)).join(' × ');
+  return (
+    `pixdim gives ${xyz(p)} mm voxels (x, y, z) but the ${affineSource} ${xyz(s)} mm; ` +
+    `meatus uses the ${affineSource} (it defines world coordinates); check how the file was written`
+  );
 }
 
 /** A decoded NIfTI image: a {@link Volume} plus its header. */
@@ -64,6 +87,28 @@ export interface EncodeNiftiOptions {
   description?: string;
   /** NIfTI version (default 1). */
   version?: 1 | 2;
+  /**
+   * Header geometry to write as it is instead of deriving it from the affine — an input's (see
+   * {@link headerGeometry}), so that a file written from it keeps its sform, qform, codes, pixdim
+   * and units. It must describe the volume's affine.
+   */
+  geometry?: NiftiGeometry;
+}
+
+/** The header fields that hold a NIfTI file's geometry. */
+export type NiftiGeometry = Pick<RawNiftiHeader, 'sformCode' | 'srow' | 'qformCode' | 'quatern' | 'qoffset' | 'pixdim' | 'xyztUnits'>;
+
+/** A copy of a header's geometry fields (pixdim[0..3] only; the time and later pixdims are not geometry). */
+export function headerGeometry(h: RawNiftiHeader): NiftiGeometry {
+  return {
+    sformCode: h.sformCode,
+    srow: [...h.srow],
+    qformCode: h.qformCode,
+    quatern: [...h.quatern],
+    qoffset: [...h.qoffset],
+    pixdim: h.pixdim.slice(0, 4),
+    xyztUnits: h.xyztUnits,
+  };
 }
 
 const ARRAYS = {
@@ -213,9 +258,9 @@ function scaling(h: RawNiftiHeader, name: string): [number, number] | null {
  *   typed array; int64/uint64 → Float64Array, exact up to 2^53). When scl_slope is finite, non-zero
  *   and (slope, inter) ≠ (1, 0), the scaled values are returned: Float64Array for float64 (and
  *   64-bit integer) files, Float32Array otherwise.
- * - Affine: nibabel's `get_best_affine` (see `bestAffine` in nifti-affine.ts). Spacing: |pixdim[1..3]|
- *   as `[z, y, x]` like nibabel's `get_zooms` (the affine's column norm where a pixdim is 0 or not
- *   finite). Metres and micrometres (xyzt_units) are converted to mm; unknown units are taken as mm.
+ * - Affine: nibabel's `get_best_affine` (see `bestAffine` in nifti-affine.ts). Spacing: the
+ *   affine's column norms as `[z, y, x]` (nibabel's `voxel_sizes(affine)`); pixdim, which may
+ *   disagree, is kept as `header.pixdimSpacing` (see {@link pixdimMismatch}). Metres and micrometres (xyzt_units) are converted to mm; unknown units are taken as mm.
  * - 2D images (dim[0] = 2) are volumes with z = 1; a 4D image with dim[4] = 1 is 3D; dim[4] > 1
  *   becomes channels (slowest) only with `channels: 'allow'`; dim[0] > 4 is refused.
  * - Big-endian files are detected from sizeof_hdr and byte-swapped.
@@ -286,10 +331,12 @@ export function decodeNifti(bytes: Uint8Array, name = '<buffer>', opts: DecodeNi
   const unitScale = SPATIAL_UNIT_SCALE[h.xyztUnits & 7] ?? 1;
   const affine = best.affine.map((v, i) => (i < 12 ? v * unitScale : v));
   checkAffine(affine, best.source, name);
-  const fromAffine = affineSpacing(affine);
-  const spacing = [3, 2, 1].map((a, idx) => {
+  const spacing = affineSpacing(affine);
+  // pixdim as stored (nibabel's get_zooms); the affine's value where the axis does not exist
+  // (a 2-D image's z) or pixdim is 0 or not finite, so that only real disagreements show.
+  const pixdimSpacing = [3, 2, 1].map((a, idx) => {
     const p = Math.abs(h.pixdim[a]) * unitScale;
-    return Number.isFinite(p) && p > 0 ? p : fromAffine[idx];
+    return a <= h.dim[0] && Number.isFinite(p) && p > 0 ? p : spacing[idx];
   }) as Vec3;
   const header: NiftiHeaderInfo = {
     ...h,
@@ -300,6 +347,7 @@ export function decodeNifti(bytes: Uint8Array, name = '<buffer>', opts: DecodeNi
     scaled: scale !== null,
     affineSource: best.source,
     unitScale,
+    pixdimSpacing,
   };
   const image: NiftiImage = { data, shape: layout.shape, spacing, affine, header };
   if (layout.channels > 1) image.channels = layout.channels;
@@ -368,17 +416,36 @@ function checkVolume(vol: Volume): number {
   return channels;
 }
 
+/** Puts `g` into `header`, after checking that it describes `affine` (within 1e-4 mm + 1e-6 relative). */
+function applyGeometry(header: RawNiftiHeader, g: NiftiGeometry, affine: Mat4): void {
+  Object.assign(header, headerGeometry({ ...header, ...g }));
+  header.pixdim = [...g.pixdim.slice(0, 4), 1, 1, 1, 1];
+  const described = bestAffine(header, 'encodeNifti: geometry').affine;
+  const unit = SPATIAL_UNIT_SCALE[g.xyztUnits & 7] ?? 1;
+  for (let i = 0; i < 12; i++) {
+    const v = described[i] * unit;
+    if (!(Math.abs(v - affine[i]) <= 1e-4 + 1e-6 * Math.abs(affine[i]))) {
+      throw new Error(
+        `encodeNifti: the geometry fields describe affine entry ${i} = ${v}, the volume's is ${affine[i]}; ` +
+          "expected the geometry of the volume's own grid",
+      );
+    }
+  }
+}
+
 /**
  * Encodes a volume as a single-file NIfTI-1 (default) or NIfTI-2 image, little-endian, voxels
  * in file order (x fastest, channels as dim[4]).
  *
- * Geometry: the affine is written exactly as the sform (sform_code 1, scanner) and as a qform
- * (qform_code 1; rotation from the nearest orthogonal matrix, so best effort for sheared affines);
- * pixdim[1..3] are the affine's column norms (`vol.spacing` is not written), pixdim[0] is qfac;
- * xyzt_units = mm; scl_slope 1, scl_inter 0. NIfTI-1 stores all of these as float32.
+ * Geometry: with `opts.geometry`, those header fields as given (an input's, kept as they were);
+ * otherwise the affine is written exactly as the sform (sform_code 1, scanner) and as a qform
+ * (qform_code 1; rotation from the nearest orthogonal matrix, so best effort for sheared affines),
+ * pixdim[1..3] are the affine's column norms (`vol.spacing` is not written), pixdim[0] is qfac,
+ * xyzt_units = mm. scl_slope 1, scl_inter 0. NIfTI-1 stores all of these as float32.
  *
- * @throws Error if the shape, data length or affine are inconsistent, or a value cannot be held
- *   by the datatype (e.g. 300 or 2.5 in uint8, 1e39 in float32): never clipped or wrapped.
+ * @throws Error if the shape, data length or affine are inconsistent, `opts.geometry` describes
+ *   another affine than the volume's, or a value cannot be held by the datatype (e.g. 300 or 2.5
+ *   in uint8, 1e39 in float32): never clipped or wrapped.
  * @example writeFileSync('seg.nii.gz', encodeNifti(seg, { datatype: 'uint8', gzip: true }));
  */
 export function encodeNifti(vol: Volume, opts: EncodeNiftiOptions = {}): Uint8Array {
@@ -424,6 +491,7 @@ export function encodeNifti(vol: Volume, opts: EncodeNiftiOptions = {}): Uint8Ar
     srow: vol.affine.slice(0, 12),
     intentName: '',
   };
+  if (opts.geometry) applyGeometry(header, opts.geometry, vol.affine);
   const head = writeRawHeader(header, version);
   const out = new Uint8Array(head.length + vol.data.length * dt.bytes);
   out.set(head);

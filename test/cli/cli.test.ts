@@ -4,22 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { caseIdOf } from '../../src/cli/segment.js';
-
-/** Runs the CLI, capturing stderr; returns the exit code and what was printed there. */
-async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
-  const orig = console.error;
-  let err = '';
-  console.error = (...a: unknown[]) => {
-    err += a.join(' ') + '\n';
-  };
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    console.error = orig;
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'meatus-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

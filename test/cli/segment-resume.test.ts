@@ -91,6 +91,6 @@ test('segment refuses an input with non-finite voxels before inference, naming t
   await writeNifti(bad, { data, shape: [12, 20, 20], spacing: [1, 1, 1], affine: diagonalAffine([1, 1, 1]) });
   const r = await quiet(['segment', bad, '--baseline', model, '--out', join(root, 'out-nan'), '--no-report']);
   assert.equal(r.code, 1);
-  assert.match(r.err, /nan_0000\.nii\.gz: 1 voxels are not finite \(first: voxel 17 = Infinity\); expected finite intensities/);
+  assert.match(r.err, /nan_0000\.nii\.gz: has 1 non-finite voxel of 4800 \(first: \[z, y, x\] = \[0, 0, 17\], Infinity\); expected finite intensities/);
   assert.equal(existsSync(join(root, 'out-nan')), false, 'nothing written');
 });

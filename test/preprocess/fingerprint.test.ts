@@ -52,6 +52,7 @@ test('fingerprint of a hand-made nnU-Net dataset', async () => {
     const b = boxCase([6, 6, 6], [3, 0.5, 0.5], [0, 0, 3], [2, 3, 6], 200, 5);
     // Case c: 4×4×4 at 1 mm, box = everything (fraction 1), no foreground.
     const c = boxCase([4, 4, 4], [1, 1, 1], [0, 0, 0], [4, 4, 4], 7, 0);
+    (c.image.data as Float32Array).fill(8, 0, 8); // not constant: a constant image is refused
     await writeNnunetCase(dir, 'a', [a.image], a.label);
     await writeNnunetCase(dir, 'b', [b.image], b.label);
     await writeNnunetCase(dir, 'c', [c.image], c.label);
@@ -106,6 +107,7 @@ test('bad cases give errors naming the file', async () => {
   await withTmp(async (dir) => {
     await assert.rejects(listTrainingCases(dir), /neither an nnU-Net raw dataset/);
     const a = boxCase([4, 4, 4], [1, 1, 1], [0, 0, 0], [4, 4, 4], 5, 2);
+    (a.image.data as Float32Array).fill(6, 0, 8); // not constant: a constant image is refused
     const bad = boxCase([4, 4, 5], [1, 1, 1], [0, 0, 0], [4, 4, 4], 5, 2);
     await writeNnunetCase(dir, 'a', [a.image], a.label);
     await writeNifti(join(dir, 'labelsTr', 'a.nii.gz'), bad.label, { datatype: 'uint8' });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'fflate';
-import { decodeNifti, encodeNifti, type NiftiWriteDatatype } from '../../src/volume/nifti.js';
+import { decodeNifti, encodeNifti, pixdimMismatch, type NiftiWriteDatatype } from '../../src/volume/nifti.js';
 import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
 import type { Mat4, Vec3, Volume, VoxelArray } from '../../src/volume/volume.js';
 
@@ -89,8 +89,12 @@ test('reads every nibabel fixture as nibabel does', () => {
     assert.deepEqual(img.shape, [z, y, x], `${name}: shape`);
     assert.equal(img.channels ?? 1, t, `${name}: channels`);
     assertClose(img.affine, e.affine, 1e-9, `${name}: affine`);
+    // Spacing is the voxel size of nibabel's affine (nibabel.affines.voxel_sizes), not get_zooms.
+    const a = e.affine;
+    const sizes = [2, 1, 0].map((c) => Math.hypot(a[c], a[4 + c], a[8 + c]));
+    assertClose(img.spacing, sizes, 1e-9, `${name}: spacing`);
     const zooms = [...e.zooms.slice(0, 3)].reverse();
-    assertClose(img.spacing.slice(3 - zooms.length), zooms, 1e-9, `${name}: spacing`);
+    assertClose(img.header.pixdimSpacing.slice(3 - zooms.length), zooms, 1e-9, `${name}: pixdim spacing`);
     assertClose(img.data, e.values, 1e-12, `${name}: values`);
     if (img.header.scaled) assert.ok(img.data instanceof Float32Array, `${name}: scaled data is float32`);
     else assert.equal(img.header.datatypeName, e.dtype, `${name}: dtype`);
@@ -421,12 +425,15 @@ print(json.dumps(out))`;
   },
 );
 
-test('spacing comes from pixdim (like nibabel get_zooms), not from the sform', () => {
+test('spacing comes from the sform, not pixdim; a disagreeing pixdim is kept and reported', () => {
   const img = decodeNifti(patched(BASE, (v) => v.setFloat32(80, 0.7, true)));
-  assert.ok(Math.abs(img.spacing[2] - 0.7) < 1e-7);
+  assert.ok(Math.abs(img.spacing[2] - 0.5) < 1e-7, `spacing x ${img.spacing[2]}`);
+  assert.ok(Math.abs(img.header.pixdimSpacing[2] - 0.7) < 1e-7);
   assertClose(img.affine, OBLIQUE, 1e-6, 'affine unchanged');
-  // A zero pixdim falls back to the affine's column norm.
-  assert.ok(Math.abs(decodeNifti(patched(BASE, (v) => v.setFloat32(80, 0, true))).spacing[2] - 0.5) < 1e-7);
+  assert.match(pixdimMismatch(img) ?? '', /^pixdim gives 0\.7 × 0\.75 × 3 mm voxels \(x, y, z\) but the sform 0\.5 × 0\.75 × 3 mm; meatus uses the sform/);
+  assert.equal(pixdimMismatch(decodeNifti(BASE)), null, 'a consistent header');
+  // A zero pixdim is no disagreement (nothing to disagree with).
+  assert.equal(pixdimMismatch(decodeNifti(patched(BASE, (v) => v.setFloat32(80, 0, true)))), null);
 });
 
 test('sheared affine: sform exact, qform best effort', () => {
