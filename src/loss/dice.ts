@@ -1,6 +1,8 @@
 /**
- * Soft Dice loss as nnU-Net v2 computes it (MemoryEfficientSoftDiceLoss): softmax probabilities,
- * foreground classes only, sums over the spatial dims — and over the batch for batch Dice —
+ * Soft Dice loss as nnU-Net v2 computes it (`MemoryEfficientSoftDiceLoss` in
+ * nnunetv2/training/loss/dice.py, MIC-DKFZ/nnUNet commit 0e495086eb108ff79afe106291e8c15bd2f2bc3a,
+ * with the trainer's `smooth=1e-5, do_bg=False`): softmax probabilities, foreground classes only,
+ * sums over the spatial dims — and over the batch for batch Dice —
  * `dc = (2·Σ p·g + smooth) / max(Σ p + Σ g + smooth, 1e-8)`, loss = −mean(dc) over classes.
  *
  * Layout: logits `[N, C, Z, Y, X]`, target class indices `[N, Z, Y, X]` (int64).
@@ -8,7 +10,11 @@
 import { F, torch, type Tensor } from '../torch/index.js';
 
 export interface SoftDiceOptions {
-  /** Sum over the batch before the ratio (nnU-Net's batch Dice). Default true. */
+  /**
+   * Sum over the batch before the ratio (batch Dice). Default true. nnU-Net v2's planner sets
+   * `batch_dice` true for 3d_fullres only when it also plans a 3d_lowres configuration, false
+   * otherwise (default_experiment_planner.py, same commit); meatus's trainer always uses batch Dice.
+   */
   batchDice?: boolean;
   /** Include the background class. Default false. */
   includeBackground?: boolean;
