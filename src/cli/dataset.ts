@@ -18,7 +18,7 @@ import { readCrossmodaDataset } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { splitPatients, writeSplit } from '../data/split.js';
 import { convertDataset, parseLabelMap } from '../data/convert.js';
-import { labelPreset } from '../data/crossmoda.js';
+import { crossmodaTrainingCases, labelPreset } from '../data/crossmoda.js';
 import { importDicomCli, IMPORT_DICOM_USAGE } from './dataset-import-dicom.js';
 import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { checkOutput } from '../util/output-path.js';
@@ -32,7 +32,7 @@ export const summary = 'check a dataset folder, split it by patient, convert its
 
 const CHECK = 'meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]';
 const SPLIT = 'meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX] [--overwrite]';
-const CONVERT = 'meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023]';
+const CONVERT = 'meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023] [--modality T2|ceT1]';
 
 const USAGE = `usage:
   ${CHECK}
@@ -50,6 +50,8 @@ convert: writes the labelled cases of DIR (nnU-Net raw or crossMoDA) to NEW_DIR 
        3 = cochlea. A value left outside 0–2 is an error naming the file. DIR is not modified.
        --preset crossmoda2023 applies crossMoDA 2023's codes (1 extra-meatal → 1, 2 intra-meatal → 2,
        3 cochlea → 0); \`meatus dataset check DIR\` prints each case's label values and counts first.
+       crossMoDA releases label only the ceT1 scans: --modality ceT1 converts those (image channel
+       'ceT1'); the default takes the T2 scans that have a label.
 ${IMPORT_DICOM_USAGE.split('\n\n').slice(1).join('\n\n')}`;
 
 /** @throws UsageError unless `dir` is an existing folder. */
@@ -148,7 +150,7 @@ async function convert(argv: string[]): Promise<number> {
     {
       name: 'dataset convert',
       usage: `usage: ${CONVERT}\n\n${USAGE.slice(USAGE.indexOf('convert: '))}`,
-      options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' } },
+      options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' }, modality: { type: 'string' } },
       required: ['out'],
       positionals: { min: 1, max: 1, name: 'folder' },
       conflicts: [['map', 'preset']],
@@ -163,13 +165,18 @@ async function convert(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const modality = oneOf('modality', values.modality, ['T2', 'ceT1'] as const) ?? 'T2';
   existingFolder(positionals[0]);
+  if (modality === 'ceT1' && existsSync(join(positionals[0], 'dataset.json'))) {
+    throw new UsageError(`--modality ceT1: ${positionals[0]} is an nnU-Net raw dataset; the option picks the image of crossMoDA folders`);
+  }
   if (existsSync(values.out!)) throw new UsageError(`--out ${values.out}: already exists; choose a new folder for the converted dataset`);
   checkOutput('--out', values.out!, { kind: 'dir' });
-  const cases = await listTrainingCases(positionals[0]);
+  const cases = modality === 'ceT1' ? crossmodaTrainingCases(await readCrossmodaDataset(positionals[0]), 'ceT1') : await listTrainingCases(positionals[0]);
   let bar: ProgressBar | undefined;
   const n = await convertDataset(cases, values.out!, {
     labelMap,
+    channelNames: modality === 'ceT1' ? ['ceT1'] : undefined,
     onCase: (_done, total, id) => {
       bar ??= new ProgressBar(total, 'convert');
       bar.tick(1, id);

@@ -25,6 +25,8 @@ export interface ConvertCase {
 export interface ConvertOptions {
   /** Label value → meatus label value (0, 1 or 2); values not listed are kept. */
   labelMap?: ReadonlyMap<number, number>;
+  /** The channel names written to `dataset.json` (default `T2`, then `channel1`, …). */
+  channelNames?: readonly string[];
   /** Called after each case. */
   onCase?: (done: number, total: number, id: string) => void;
 }
@@ -114,7 +116,10 @@ export async function convertDataset(
       tmp,
       datasetJson(cases.length, {
         channel_names: Object.fromEntries(
-          cases[0].images.map((_, i) => [String(i), i === 0 ? 'T2' : `channel${i}`]),
+          cases[0].images.map((_, i) => [
+            String(i),
+            opts.channelNames?.[i] ?? (i === 0 ? 'T2' : `channel${i}`),
+          ]),
         ),
       }),
     );

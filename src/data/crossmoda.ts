@@ -147,3 +147,38 @@ export async function readCrossmodaDataset(root: string): Promise<CrossmodaDatas
     duplicates,
   };
 }
+
+/** A labelled crossMoDA case as a training case: one image (the T2 or the ceT1) and its label. */
+export interface CrossmodaTrainingCase {
+  id: string;
+  images: [string];
+  label: string;
+}
+
+/**
+ * The labelled cases of a listed crossMoDA folder with an image of `modality`: `T2` (default; the
+ * `hrT2`/`T2` file — meatus's task) or `ceT1` (the challenge's labelled source domain).
+ * @throws Error naming the folder when there is none, saying how many labelled cases the other
+ *   modality has (the releases label ceT1 only, so `T2` finds none there).
+ */
+export function crossmodaTrainingCases(
+  ds: CrossmodaDataset,
+  modality: 'T2' | 'ceT1' = 'T2',
+): CrossmodaTrainingCase[] {
+  const image = (c: CrossmodaCase) => (modality === 'T2' ? c.hrT2 : c.ceT1);
+  const cases = ds.cases.flatMap((c) => {
+    const img = image(c);
+    return img && c.label ? [{ id: c.id, images: [img] as [string], label: c.label }] : [];
+  });
+  if (cases.length === 0) {
+    const other = ds.cases.filter((c) => c.label && (modality === 'T2' ? c.ceT1 : c.hrT2)).length;
+    const hint =
+      other === 0
+        ? ''
+        : modality === 'T2'
+          ? `; its ${other} labelled cases are ceT1 scans (the challenge's source domain — the releases label no T2): meatus segments T2, so train on T2 labels, or convert these with --modality ceT1 to train a ceT1 model`
+          : `; its ${other} labelled cases are T2 scans`;
+    throw new Error(`${ds.root}: no labelled crossMoDA case with a ${modality} image${hint}`);
+  }
+  return cases;
+}

@@ -10,7 +10,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readCrossmodaDataset, looksLikeCrossmoda } from '../data/crossmoda.js';
+import { crossmodaTrainingCases, readCrossmodaDataset, looksLikeCrossmoda } from '../data/crossmoda.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { Rng, type Seed } from '../data/random.js';
 import { boundingBox, type Box } from '../volume/bbox.js';
@@ -60,8 +60,7 @@ export async function listTrainingCases(datasetDir: string): Promise<TrainingCas
       return { id: c.id, images: c.images as string[], label: c.label };
     });
   } else if (await looksLikeCrossmoda(datasetDir)) {
-    const ds = await readCrossmodaDataset(datasetDir);
-    cases = ds.cases.flatMap((c) => (c.hrT2 && c.label ? [{ id: c.id, images: [c.hrT2], label: c.label }] : []));
+    cases = crossmodaTrainingCases(await readCrossmodaDataset(datasetDir));
   } else {
     throw new Error(`${datasetDir}: neither an nnU-Net raw dataset (dataset.json) nor a crossMoDA folder (crossmoda*_hrT2.nii.gz or crossmoda2023_*_T2.nii.gz)`);
   }

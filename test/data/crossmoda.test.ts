@@ -161,12 +161,61 @@ test('--preset: unknown names and --map together are refused before anything is 
   await withDir(async (dir) => {
     await folder2023(dir);
     const out = join(dir, 'out');
-    const both = await runCli('dataset', 'convert', dir, '--out', out, '--preset', 'crossmoda2023', '--map', '3=0');
+    const both = await runCli(
+      'dataset',
+      'convert',
+      dir,
+      '--out',
+      out,
+      '--preset',
+      'crossmoda2023',
+      '--map',
+      '3=0',
+    );
     assert.equal(both.code, 2);
     assert.match(both.err, /--map and --preset cannot be given together/);
     const unknown = await runCli('dataset', 'convert', dir, '--out', out, '--preset', 'brats');
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown preset 'brats'/);
     assert.equal(existsSync(out), false);
+  });
+});
+
+test('a release folder (labels on ceT1 only): convert says why no T2 case is labelled, --modality ceT1 converts the source domain', async () => {
+  await withDir(async (dir) => {
+    await folder2023(dir);
+    await rm(join(dir, 'labelled_T2'), { recursive: true });
+    const out = join(dir, 'Dataset503_crossMoDA23_ceT1');
+    await assert.rejects(
+      cli(['convert', dir, '--out', out, '--preset', 'crossmoda2023']),
+      /no labelled crossMoDA case with a T2 image; its 3 labelled cases are ceT1 scans .* convert these with --modality ceT1/,
+    );
+    assert.equal(existsSync(out), false);
+    const { code } = await cli([
+      'convert',
+      dir,
+      '--out',
+      out,
+      '--preset',
+      'crossmoda2023',
+      '--modality',
+      'ceT1',
+    ]);
+    assert.equal(code, 0);
+    const ds = await readNnunetDataset(out);
+    assert.deepEqual(ds.json.channel_names, { '0': 'ceT1' });
+    assert.deepEqual(
+      ds.training.map((c) => c.id),
+      ['crossmoda2023_etz_1', 'crossmoda2023_ldn_1', 'crossmoda2023_ukm_1'],
+    );
+    assert.deepEqual((await checkDataset(out)).problems, []);
+    await assert.rejects(
+      cli(['convert', out, '--out', join(dir, 'x'), '--modality', 'ceT1']),
+      /--modality ceT1: .* is an nnU-Net raw dataset/,
+    );
+    await assert.rejects(
+      cli(['convert', dir, '--out', join(dir, 'x'), '--modality', 'T1']),
+      /--modality: expected T2 or ceT1, got 'T1'/,
+    );
   });
 });
