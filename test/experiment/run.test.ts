@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
+import { splitPatients, writeSplit } from '../../src/data/split.js';
 import { validateExperimentConfig } from '../../src/experiment/config.js';
 import { describeWork, runExperiment } from '../../src/experiment/run.js';
 import { train } from '../../src/train/trainer.js';
@@ -93,4 +94,25 @@ test('runExperiment end to end, then a second run skips every training and predi
   const status = await describeWork(cfg);
   assert.ok(status.some((l) => /stage2-g0\.5-s0\s+finished \(1 epochs\)/.test(l)), status.join('\n'));
   assert.ok(status.some((l) => new RegExp(`stage2-g0-refWT-s0\\s+${split.test.length}/${split.test.length} test cases, evaluated`).test(l)), status.join('\n'));
+});
+
+test('status tells the truth after the config changes: a split.json of another split is reported as a refusal', async () => {
+  const raw = join(root, 'raw-status');
+  for (let k = 0; k < 8; k++) {
+    const { image, label } = makeCase(k);
+    await writeNnunetCase(raw, `P${k}_t01`, [image], label);
+  }
+  await writeDatasetJson(raw, datasetJson(8));
+  const config = (seed: number) =>
+    validateExperimentConfig(
+      { name: 'status', dataset: { path: raw, layout: 'nnunet' }, split: { seed }, training: { epochs: 1 }, methods: { baseline: true }, output: join(root, 'out-status') },
+      'status.json',
+    );
+  const ids = Array.from({ length: 8 }, (_, k) => `P${k}_t01`);
+  await writeSplit(join(root, 'out-status', 'split.json'), splitPatients(ids, { seed: 0, proportions: (config(0).split as { proportions: [number, number, number] }).proportions }));
+  const same = await describeWork(config(0));
+  assert.ok(!same.some((l) => /refuse/.test(l)), same.join('\n'));
+  const other = await describeWork(config(1));
+  assert.ok(other.some((l) => /not the config's split: run will refuse/.test(l)), other.join('\n'));
+  assert.ok(other.some((l) => /holds another split than the config gives/.test(l)), other.join('\n'));
 });
