@@ -166,7 +166,7 @@ test(
     );
     const reasons = report.skipped.map((s) => s.reason).join('\n');
     assert.match(reasons, /not an image series \(Modality RTPLAN, 1 file/);
-    assert.match(reasons, /series 't1_mpr_sag_we' \(MR\) is not T2/);
+    assert.match(reasons, /series 't1_mpr_sag_we' \(MR\) is not T2: its Series Description names ceT1$/m);
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'import-report.json'), 'utf8')).cases.length, 3);
 
     // dataset check accepts it; labels are 0 and 1 (tumour)

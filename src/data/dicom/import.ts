@@ -92,6 +92,18 @@ function isoDate(da: string): string {
   return Number.isFinite(isoTime(iso)) ? iso : '';
 }
 
+/** Why a Series Description is not taken as `kind`. */
+function kindMismatch(description: string, kind: SeriesKind, pattern?: RegExp): string {
+  if (pattern) return `its Series Description does not match --series ${pattern.source}`;
+  const named = (Object.keys(SERIES_PATTERNS) as SeriesKind[]).filter((k) =>
+    SERIES_PATTERNS[k].test(description),
+  );
+  if (named.length === 0)
+    return `its Series Description names no kind meatus knows; choose the series with --series REGEX`;
+  if (!named.includes(kind)) return `its Series Description names ${named.join(' and ')}`;
+  return `its Series Description names ${named.join(' and ')}, so it is ambiguous; choose with --series REGEX`;
+}
+
 function describe(h: DicomHeader): string {
   return `${dirname(h.path)} ('${h.seriesDescription}')`;
 }
@@ -133,7 +145,6 @@ export async function importDicom(
       `${dir}: no DICOM image series among ${scan.files} files (${why}${skipped.length > 5 ? '; …' : ''})`,
     );
   }
-  const pattern = opts.series ?? SERIES_PATTERNS[kind];
 
   // Image series of the chosen kind with a usable geometry.
   const candidates = new Map<string, Candidate>();
@@ -146,7 +157,7 @@ export async function importDicom(
       otherKind.add(uid);
       skipped.push({
         path: dirname(first.path),
-        reason: `series '${first.seriesDescription}' (${first.modality}) is not ${kind} (Series Description does not match ${pattern.source}${opts.series ? '' : ' alone'})`,
+        reason: `series '${first.seriesDescription}' (${first.modality}) is not ${kind}: ${kindMismatch(first.seriesDescription, kind, opts.series)}`,
       });
       continue;
     }
