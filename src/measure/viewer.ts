@@ -3,7 +3,10 @@
  * inlined) showing the T2 with the label overlay in the axial, coronal and sagittal planes
  * (multiplanar; scroll or arrow keys move the slice, a click moves the crosshair), the guideline
  * measurements of each scan drawn as NiiVue measurement lines (each on its own axial slice: the
- * "go to" buttons move there), a choice of scan (growth reports), and the overlay palette —
+ * "go to" buttons move there; NiiVue's axial planes are world-aligned, so on an oblique grid a line
+ * is drawn projected onto the plane through its midpoint and NiiVue's label can read a little
+ * shorter than the measurement, which the buttons and tables give), a choice of scan (growth
+ * reports), and the overlay palette —
  * `default` (EM red, IM green) or `colour-blind` (Okabe–Ito: EM orange, IM blue).
  *
  * Self-contained: the bundle and every volume (T2 windowed to 8 bits, label map; NIfTI, gzip,
@@ -120,13 +123,20 @@ const PAGE_SCRIPT = `
   api.nv = nv;
   var label = null;
   var palette = data.palette;
+  // A line lies in an acquired axial slice; NiiVue draws on its own axial planes (world-aligned for
+  // an oblique grid), so each line is drawn projected onto the plane through its midpoint.
+  function plane(l) {
+    var fa = nv.mm2frac(l.a), fb = nv.mm2frac(l.b), z = (fa[2] + fb[2]) / 2;
+    return { a: nv.frac2mm([fa[0], fa[1], z]), b: nv.frac2mm([fb[0], fb[1], z]), z: z, mid: [(fa[0] + fb[0]) / 2, (fa[1] + fb[1]) / 2, z] };
+  }
   function lines(scan) {
     return scan.lines.map(function (l) {
-      return { startMM: l.a, endMM: l.b, distance: l.mm, sliceIndex: 0, sliceType: 0, slicePosition: nv.mm2frac(l.a)[2] };
+      var p = plane(l);
+      return { startMM: [p.a[0], p.a[1], p.a[2]], endMM: [p.b[0], p.b[1], p.b[2]], distance: l.mm, sliceIndex: 0, sliceType: 0, slicePosition: p.z };
     });
   }
   function go(l) {
-    nv.scene.crosshairPos = nv.mm2frac(l.a);
+    nv.scene.crosshairPos = plane(l).mid;
     nv.updateGLVolume();
     nv.drawScene();
   }
@@ -199,7 +209,7 @@ export function viewerHtml(scans: readonly ViewerScan[], opts: ViewerOptions = {
   return [
     '<section class="viewer" id="meatus-viewer">',
     '<h2>Interactive viewer</h2>',
-    '<p class="sub">NiiVue, in this page (no network). Planes: axial, coronal, sagittal; scroll or arrow keys move the slice, a click moves the crosshair; the yellow lines are the measurements (each on its own axial slice). Radiological convention (patient right on the image left).</p>',
+    '<p class="sub">NiiVue, in this page (no network). Planes: axial, coronal, sagittal; scroll or arrow keys move the slice, a click moves the crosshair; the measurement lines (yellow end points and lengths) each lie on their own axial slice: the buttons go there. Radiological convention (patient right on the image left).</p>',
     '<p class="viewer-controls">',
     '<label>Scan <select id="meatus-viewer-scan"></select></label> ',
     '<label>Planes <select id="meatus-viewer-planes"><option value="3">all three</option><option value="0">axial</option><option value="1">coronal</option><option value="2">sagittal</option></select></label> ',
