@@ -15,3 +15,4 @@ export * from './guideline.js';
 export * from './interface-line.js';
 export * from './diameter-3d.js';
 export { slicePlane, type SlicePlane } from './slice-plane.js';
+export * from './growth.js';
