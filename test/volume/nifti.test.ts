@@ -117,7 +117,7 @@ test('fixture details: qfac, scaling, big-endian, NIfTI-2, gzip, pixdim fallback
   const twoD = read('two_d_v2_be.nii.gz');
   assert.deepEqual([twoD.shape[0], twoD.header.version, twoD.header.littleEndian], [1, 2, false]);
   assert.throws(() => decodeNifti(readFileSync(join(FIXTURES, 'four_d.nii')), 'four_d.nii'), {
-    message: /four_d\.nii: the file is 4D with 3 volumes \(dim\[4\] = 3\); pass \{ channels: 'allow' \}/,
+    message: /four_d\.nii: the file is 4D with 3 volumes \(dim\[4\] = 3\); expected one 3-D volume per file/,
   });
 });
 
