@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const palette = oneOf('palette', v.palette, ['default', 'colour-blind'] as const);
   const thresholds = { linearMm: positive('linear-mm', v['linear-mm'], false), volumePercent: positive('volume-pct', v['volume-pct'], false), volumeWatchPercent: positive('watch-pct', v['watch-pct'], false) };
   const out = resolve(v.out!);
-  checkOutput('--out', out, { kind: 'dir', overwrite: true });
+  checkOutput('--out', out, { kind: 'dir', overwrite: v.overwrite, outputs: ['growth.json', 'growth.csv'] }); // before any segmentation
   let inputs = positionals;
   let notice: string | undefined;
   if (v.segment) {
