@@ -12,8 +12,12 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Compressed bytes fed to the inflater per step: at most ~1032× this is inflated past the need. */
-const STEP = 1 << 16;
+/**
+ * Compressed bytes fed to the inflater per step: at most ~1 MiB (1032×) is inflated past the need.
+ * Small steps are also faster with fflate when the data compress well (64 MiB of zeros inflate
+ * ~4× faster in 1 KiB steps than in 64 KiB ones).
+ */
+const STEP = 1 << 10;
 
 /**
  * The most bytes deflate can inflate one compressed byte to (RFC 1951: a 258-byte match per
