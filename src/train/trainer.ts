@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { F, GradScaler, distributed as dist, optim, torch, type Device, type Tensor } from '../torch/index.js';
 import type { UNet } from '../nn/index.js';
 import { boundaryDistanceLoss, deepSupervisionLoss, deepSupervisionWeights, diceCeLoss } from '../loss/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic-write.js';
 import { ProgressBar } from '../util/progress.js';
 import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.js';
 import { CLASS_NAMES, writeCurves } from './curves.js';
@@ -193,6 +193,13 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const savedConfig = { ...given, amp };
   let state: TrainerState = { epoch: -1, ema: null, bestEma: -Infinity, bestEpoch: -1, log: [], scaler: scaler.stateDict() };
 
+  // Temporary files of a run killed mid-write are of no use to anyone.
+  if (lead) await removeStaleTemporaries(c.out);
+  /** The log and curves of `state` (rewritten on resume: a kill may have come between checkpoint and log). */
+  const writeLog = async (): Promise<void> => {
+    await writeFileAtomic(join(c.out, 'log.jsonl'), state.log.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeCurves(c.out, state.log, task);
+  };
   if (c.resume && existsSync(lastPath)) {
     const ck = await loadCheckpoint<CheckpointMeta>(lastPath, c.device);
     try {
@@ -210,6 +217,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
     }
     const done = state.epoch + 1;
     if (lead) console.error(done >= c.epochs ? `${c.out}: all ${c.epochs} epochs are done (${done} trained)` : `resuming ${c.out}: ${done} of ${c.epochs} epochs done`);
+    if (lead && state.log.length > 0) await writeLog();
   }
   if (world > 1) {
     // Equal on every rank iff world · Σe² = (Σe)² (the variance of the ranks' epochs is 0).
@@ -310,8 +318,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
         await saveCheckpoint(bestPath, net.stateDict(), meta(state));
       }
       await saveCheckpoint(lastPath, net.stateDict(), meta(state), opt.stateDict());
-      await writeFileAtomic(join(c.out, 'log.jsonl'), state.log.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      await writeCurves(c.out, state.log, task);
+      await writeLog();
       hooks.onEpoch?.(rec);
       console.error(
         `epoch ${epoch + 1}: train ${rec.trainLoss.toFixed(4)} val ${rec.valLoss.toFixed(4)} pseudo-Dice ${rec.pseudoDice.map((d, k) => `${CLASS_NAMES[task][k] ?? `class ${k + 1}`} ${d.toFixed(3)}`).join(', ')}, EMA ${state.ema.toFixed(3)} (${rec.seconds.toFixed(1)} s)`,
