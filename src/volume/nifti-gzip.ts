@@ -80,13 +80,28 @@ export class LazyBytes {
         this.length += chunk.length;
       });
       // Called when the next member's header is parsed, before any of its data.
-      this.gunzip.onmember = (offset) => this.checkTrailer(offset - 8, false);
+      this.gunzip.onmember = (offset) => {
+        this.checkTrailer(offset - 8, false);
+        this.checkFlags(offset);
+      };
+      this.checkFlags(0);
     }
   }
 
   /** The most bytes the whole input can hold once inflated (its length when not gzip). */
   get maxLength(): number {
     return this.gzipped ? this.input.length * MAX_INFLATE_RATIO : this.input.length;
+  }
+
+  /** RFC 1952 §2.3.1.2: a decompressor must refuse reserved FLG bits (zlib does; fflate does not look). */
+  private checkFlags(at: number): void {
+    const flg = this.input[at + 3];
+    if (flg !== undefined && (flg & 0xe0) !== 0) {
+      throw new Error(
+        `${this.name}: gzip header flags 0x${flg.toString(16)} at byte ${at + 3} set reserved bits; ` +
+          'the file is corrupt; expected a valid .nii.gz (RFC 1952)',
+      );
+    }
   }
 
   private checkTrailer(at: number, last: boolean): void {

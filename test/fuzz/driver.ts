@@ -1,6 +1,6 @@
 /**
- * The fuzz driver: reads mutants in one worker thread of this process under a watchdog — a mutant
- * that takes longer than `timeoutMs` is a hang (the worker is terminated and restarted after it),
+ * The fuzz driver: reads mutants in one worker thread of this process under a watchdog — a read
+ * (the reader alone, not the mutant's generation or the oracle) that takes longer than `timeoutMs` is a hang (the worker is terminated and restarted after it),
  * one during which the process's resident memory passes `memoryLimitMB` is a memory failure, a
  * worker that dies is a crash. Counts the outcome classes of `oracle.ts` overall and per kind.
  */
@@ -99,11 +99,15 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
         if (rss > limit) stop('memory', `resident memory ${(rss / 2 ** 20).toFixed(0)} MB > ${(limit / 2 ** 20).toFixed(0)} MB`);
         else if (performance.now() - startedAt > timeoutMs) stop('hang', `no answer after ${timeoutMs} ms`);
       }, 20);
-      w.on('message', (m: { started?: number; done?: boolean } & Partial<Report>) => {
+      // Between reads (the oracle's check, the next mutant's generation), a minute before a hang.
+      const between = () => performance.now() + 60_000 - timeoutMs;
+      w.on('message', (m: { started?: number; decoded?: number; done?: boolean } & Partial<Report>) => {
         if (finished) return;
         if (m.started !== undefined) {
           current = m.started;
           startedAt = performance.now();
+        } else if (m.decoded !== undefined) {
+          startedAt = between();
         } else if (m.done) {
           finished = true;
           clearInterval(timer);
@@ -113,7 +117,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
           peak = Math.max(peak, process.memoryUsage.rss());
           record(m as Report);
           current = m.i! + 1;
-          startedAt = performance.now();
+          startedAt = between();
         }
       });
       w.on('error', (e) => stop(/memory/i.test(e.message) ? 'memory' : 'crash', `worker died: ${e.message}`));

@@ -73,6 +73,7 @@ export function baseFiles(): Base[] {
     out.push({ plain: encodeNifti(vol, { version }), version, gzip: k % 3 === 0 });
   });
   bases = out;
+  for (const mib of [1, 4, 16, 64]) zeroMember(mib);
   return out;
 }
 
@@ -85,7 +86,9 @@ const FLOAT_FIELDS: NumField[] = ['intentP', 'pixdim', 'voxOffset', 'sclSlope', 
 
 /** Clamps a value to what the field's stored type can hold (NIfTI-1: int16 / uint8 fields). */
 function storable(field: NumField, v: number, version: 1 | 2): number {
-  if (!Number.isFinite(v)) return v;
+  // NIfTI-2's 64-bit integer fields cannot hold a NaN or an infinity: the largest value instead.
+  const i64 = version === 2 && ['dim', 'voxOffset', 'sliceStart', 'sliceEnd'].includes(field);
+  if (!Number.isFinite(v)) return i64 ? (v > 0 ? 2 ** 62 : v < 0 ? -(2 ** 62) : 0) : v;
   const v1Int16 = ['dim', 'intentCode', 'datatype', 'bitpix', 'sliceStart', 'sliceEnd', 'qformCode', 'sformCode'];
   const uint8 = version === 1 ? ['dimInfo', 'sliceCode', 'xyztUnits'] : ['dimInfo'];
   if (uint8.includes(field)) return ((Math.trunc(v) % 256) + 256) % 256;

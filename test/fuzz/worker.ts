@@ -1,5 +1,5 @@
-// The fuzz worker thread: decodes mutants `from`…`to − 1` one after the other, reporting each start
-// (for the driver's watchdog) and each outcome.
+// The fuzz worker thread: decodes mutants `from`…`to − 1` one after the other, reporting the start
+// and end of each read (the driver's watchdog times the reader alone) and each outcome.
 import { parentPort } from 'node:worker_threads';
 import { decodeNifti, type NiftiImage } from '../../src/volume/nifti.js';
 import { mutant } from './nifti-mutants.js';
@@ -26,6 +26,7 @@ export function fuzzWorkerMain(): void {
         result = { error };
       }
       const ms = performance.now() - t0;
+      parentPort!.postMessage({ decoded: i });
       const { outcome, message } = classify(m.bytes, m.name, result);
       parentPort!.postMessage({ i, outcome, message, ms, kind: m.kind, what: m.what, size: m.bytes.length });
     }
