@@ -25,23 +25,38 @@ const STEP = 1 << 10;
  */
 export const MAX_INFLATE_RATIO = 1032;
 
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
+/** Slicing-by-8 tables of the reflected CRC-32 polynomial 0xedb88320 (T[k][n] = CRC of n then k zero bytes). */
+const CRC_TABLES = (() => {
+  const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = t[(k - 1) * 256 + n] >>> 8 ^ t[t[(k - 1) * 256 + n] & 0xff];
+  }
   return t;
 })();
 
 /**
- * Updates a CRC-32 (ISO-HDLC, as gzip and zlib's `crc32`) with `bytes`. Start from 0.
+ * Updates a CRC-32 (ISO-HDLC, as gzip and zlib's `crc32`) with `bytes`. Start from 0. Eight bytes
+ * per step (slicing-by-8).
  * @example crc32(0, new TextEncoder().encode('123456789')) // 0xcbf43926
  */
 export function crc32(crc: number, bytes: Uint8Array): number {
+  const t = CRC_TABLES;
   let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  const n8 = bytes.length - (bytes.length % 8);
+  for (; i < n8; i += 8) {
+    const lo = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    const hi = bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24);
+    c =
+      t[1792 + (lo & 0xff)] ^ t[1536 + ((lo >>> 8) & 0xff)] ^ t[1280 + ((lo >>> 16) & 0xff)] ^ t[1024 + (lo >>> 24)] ^
+      t[768 + (hi & 0xff)] ^ t[512 + ((hi >>> 8) & 0xff)] ^ t[256 + ((hi >>> 16) & 0xff)] ^ t[hi >>> 24];
+  }
+  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
 
