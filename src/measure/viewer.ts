@@ -119,6 +119,7 @@ const PAGE_SCRIPT = `
   if (typeof niivue === 'undefined') { fail('NiiVue did not load'); return; }
   var nv = new niivue.Niivue({ backColor: [0, 0, 0, 1], show3Dcrosshair: false, isRadiologicalConvention: true, dragMode: niivue.DRAG_MODE ? niivue.DRAG_MODE.none : 0, crosshairColor: [0.34, 0.71, 0.91, 0.7], showMeasureUnits: true, isColorbar: false });
   nv.opts.measureLineColor = [1, 0.83, 0, 1];
+  nv.opts.rulerColor = [1, 0.83, 0, 1]; // NiiVue draws a measurement's line in the ruler colour, its ends in measureLineColor
   nv.opts.measureTextColor = [1, 0.83, 0, 1];
   api.nv = nv;
   var label = null;
@@ -209,7 +210,7 @@ export function viewerHtml(scans: readonly ViewerScan[], opts: ViewerOptions = {
   return [
     '<section class="viewer" id="meatus-viewer">',
     '<h2>Interactive viewer</h2>',
-    '<p class="sub">NiiVue, in this page (no network). Planes: axial, coronal, sagittal; scroll or arrow keys move the slice, a click moves the crosshair; the measurement lines (yellow end points and lengths) each lie on their own axial slice: the buttons go there. Radiological convention (patient right on the image left).</p>',
+    '<p class="sub">NiiVue, in this page (no network). Planes: axial, coronal, sagittal; scroll or arrow keys move the slice, a click moves the crosshair; the yellow measurement lines each lie on their own axial slice: the buttons go there. Radiological convention (patient right on the image left).</p>',
     '<p class="viewer-controls">',
     '<label>Scan <select id="meatus-viewer-scan"></select></label> ',
     '<label>Planes <select id="meatus-viewer-planes"><option value="3">all three</option><option value="0">axial</option><option value="1">coronal</option><option value="2">sagittal</option></select></label> ',
