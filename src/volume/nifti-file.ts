@@ -9,6 +9,7 @@ import type { Vec3, Volume } from './volume.js';
 import {
   decodeNifti,
   encodeNifti,
+  geometryMismatch,
   headerGeometry,
   type DecodeNiftiOptions,
   type EncodeNiftiOptions,
@@ -20,8 +21,8 @@ export interface WriteNiftiOptions extends EncodeNiftiOptions {
   /**
    * Copy the affine and spacing from this volume (e.g. write a segmentation in the geometry of
    * the image it was predicted from). Its shape must equal the volume's. When it was read from a
-   * NIfTI file (a `NiftiImage`), its header geometry is written as it was: sform, qform, their
-   * codes, pixdim and units.
+   * NIfTI file (a `NiftiImage`) and its grid is unchanged, its header geometry is written as it
+   * was: sform, qform, their codes, pixdim and units.
    */
   reference?: Volume | NiftiImage;
 }
@@ -69,8 +70,10 @@ export async function writeNifti(path: string, vol: Volume, opts: WriteNiftiOpti
     }
     toWrite = { ...vol, affine: [...reference.affine], spacing: [...reference.spacing] as Vec3 };
   }
+  // The reference's header geometry, unless the reference's grid was changed since it was read.
   const header = reference && 'header' in reference ? (reference as NiftiImage).header : undefined;
-  const geometry = encodeOpts.geometry ?? (header ? headerGeometry(header) : undefined);
+  const kept = header && !geometryMismatch(headerGeometry(header), reference!.shape, reference!.affine) ? headerGeometry(header) : undefined;
+  const geometry = encodeOpts.geometry ?? kept;
   const bytes = encodeNifti(toWrite, { ...encodeOpts, gzip, ...(geometry ? { geometry } : {}) });
   await writeFileAtomic(path, bytes);
 }

@@ -420,17 +420,26 @@ function checkVolume(vol: Volume): number {
 function applyGeometry(header: RawNiftiHeader, g: NiftiGeometry, affine: Mat4): void {
   Object.assign(header, headerGeometry({ ...header, ...g }));
   header.pixdim = [...g.pixdim.slice(0, 4), 1, 1, 1, 1];
-  const described = bestAffine(header, 'encodeNifti: geometry').affine;
+  const why = geometryMismatch(g, [header.dim[3], header.dim[2], header.dim[1]], affine);
+  if (why) throw new Error(`encodeNifti: ${why}; expected the geometry of the volume's own grid`);
+}
+
+/**
+ * Why header geometry fields do not describe `affine` (mm) for a grid of `shape` — the first
+ * entry differing by more than 1e-4 mm + 1e-6 relative — or null when they do.
+ */
+export function geometryMismatch(g: NiftiGeometry, shape: Vec3, affine: Mat4): string | null {
+  const dim = [3, shape[2], shape[1], shape[0], 1, 1, 1, 1];
+  const h = { ...g, dim, sizeofHdr: HEADER_SIZE[1], pixdim: [...g.pixdim.slice(0, 4), 1, 1, 1, 1] } as RawNiftiHeader;
+  const described = bestAffine(h, 'geometry').affine;
   const unit = SPATIAL_UNIT_SCALE[g.xyztUnits & 7] ?? 1;
   for (let i = 0; i < 12; i++) {
     const v = described[i] * unit;
     if (!(Math.abs(v - affine[i]) <= 1e-4 + 1e-6 * Math.abs(affine[i]))) {
-      throw new Error(
-        `encodeNifti: the geometry fields describe affine entry ${i} = ${v}, the volume's is ${affine[i]}; ` +
-          "expected the geometry of the volume's own grid",
-      );
+      return `the geometry fields describe affine entry ${i} = ${v}, the volume's is ${affine[i]}`;
     }
   }
+  return null;
 }
 
 /**

@@ -11,7 +11,8 @@ import { main } from '../../src/cli/main.js';
 import { evaluateCase } from '../../src/evaluate/metrics.js';
 import { preprocessForInference } from '../../src/preprocess/preprocess.js';
 import { makePlan } from '../../src/preprocess/plan.js';
-import { decodeNifti, encodeNifti, headerGeometry, pixdimMismatch } from '../../src/volume/nifti.js';
+import { crop } from '../../src/volume/crop.js';
+import { decodeNifti, encodeNifti, geometryMismatch, headerGeometry, pixdimMismatch } from '../../src/volume/nifti.js';
 import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
 import type { Mat4, Vec3, Volume } from '../../src/volume/volume.js';
 import { writeFileAtomic } from '../../src/util/atomic-write.js';
@@ -49,6 +50,11 @@ test("the issue's header: spacing from the sform, pixdim kept, the disagreement 
   // Preprocessing at the file's own voxel size does not resample: the grid is the crop's.
   const plan = makePlan({ spacings: [[1.21, 0.485, 0.485]], shapesAfterCrop: [SHAPE], foregroundIntensity: { mean: 0, std: 1, p00_5: 0, p99_5: 1, min: 0, max: 1 }, medianRelativeSizeAfterCrop: 1 }, { spacing: img.spacing });
   assert.deepEqual(preprocessForInference([img], plan).shape, SHAPE);
+  // A reference whose grid changed since it was read (here cropped) gives its affine, not its old header.
+  const cropped = crop(img, [2, 3, 4], [10, 10, 10]);
+  const written = decodeNifti(encodeNifti(cropped), 'c.nii');
+  assert.equal(geometryMismatch(headerGeometry(img.header), cropped.shape, cropped.affine)?.startsWith('the geometry fields describe affine entry 3'), true);
+  written.affine.forEach((v, i) => assert.ok(Math.abs(v - cropped.affine[i]) < 1e-5));
   // encodeNifti refuses geometry fields that describe another grid.
   assert.throws(() => encodeNifti({ ...scan().t2, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, { geometry: GEOMETRY }), /geometry fields describe affine entry 0 = -0\.485/);
 });
