@@ -13,14 +13,3 @@ export function nonFinite(data: VoxelArray | ArrayLike<number>): { count: number
   }
   return { count, first };
 }
-
-/**
- * @throws Error naming `name` if any voxel of `data` is not finite (a network fed a NaN returns
- *   garbage, silently).
- */
-export function assertFiniteVoxels(data: VoxelArray, name: string): void {
-  const { count, first } = nonFinite(data);
-  if (count > 0) {
-    throw new Error(`${name}: ${count} voxels are not finite (first: voxel ${first} = ${data[first]}); expected finite intensities`);
-  }
-}
