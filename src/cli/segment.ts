@@ -10,7 +10,7 @@ import { device as deviceOption, integer, oneOf, parseCommand, UsageError } from
 import { checkOutput } from '../util/output-path.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
-import { loadModel, type Model } from '../infer/model.js';
+import { loadModel, type Engine, type Model } from '../infer/model.js';
 import { segment, type Models } from '../infer/pipeline.js';
 import { measure, formatMeasurements } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
@@ -36,6 +36,8 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --stage1 F --stage2 F  explicit two-stage checkpoints;  --baseline F  a one-stage model
                        (one of --models, --stage1/--stage2 or --baseline; giving two is an error)
   --device cpu|cuda    default cpu
+  --engine E           libtorch (default) or onnxruntime: the network exported to ONNX and run by
+                       ONNX Runtime on the CPU (see BENCHMARKS.md for how they compare)
   --mirror             test-time mirroring (8 passes; slower, slightly better)
   --probabilities      also write <id>_probabilities.nii.gz (float32, one volume per class)
   --no-report          skip the HTML report
@@ -113,10 +115,11 @@ function collectInputs(inputs: string[]): string[] {
   return out;
 }
 
-async function loadModels(v: Record<string, string | boolean | undefined>, device: 'cpu' | 'cuda'): Promise<Models> {
-  if (v.baseline) return { baseline: await loadModel(resolve(String(v.baseline)), device) };
+async function loadModels(v: Record<string, string | boolean | undefined>, device: 'cpu' | 'cuda', engine: Engine): Promise<Models> {
+  const load = (path: string) => loadModel(path, device, { engine });
+  if (v.baseline) return { baseline: await load(resolve(String(v.baseline))) };
   if (v.stage1 || v.stage2) {
-    return { stage1: await loadModel(resolve(String(v.stage1)), device), stage2: await loadModel(resolve(String(v.stage2)), device) };
+    return { stage1: await load(resolve(String(v.stage1))), stage2: await load(resolve(String(v.stage2))) };
   }
   const dir = v.models ? resolve(String(v.models)) : defaultModelDir();
   const s1 = join(dir, 'stage1.safetensors');
@@ -124,7 +127,7 @@ async function loadModels(v: Record<string, string | boolean | undefined>, devic
   if (!existsSync(s1) || !existsSync(s2)) {
     throw new Error(`--models ${dir}: expected stage1.safetensors and stage2.safetensors there (train them with models/default/recipe.sh or meatus train)`);
   }
-  return { stage1: await loadModel(s1, device), stage2: await loadModel(s2, device) };
+  return { stage1: await load(s1), stage2: await load(s2) };
 }
 
 function modelInfo(models: Models): ReportModel {
@@ -173,6 +176,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         out: o, models: o, stage1: o, stage2: o, baseline: o, device: o, mirror: flag, probabilities: flag,
         'no-report': flag, 'no-viewer': flag, palette: o, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag, nonfinite: o,
+        engine: o,
       },
       positionals: { min: 0, max: Infinity, name: 'input' },
       conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part']],
@@ -185,6 +189,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.demo && positionals.length === 0) throw new UsageError('give input scans (files or folders), or --demo');
   if (Boolean(values.stage1) !== Boolean(values.stage2)) throw new UsageError('--stage1 and --stage2 go together');
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
+  const engine = oneOf('engine', values.engine, ['libtorch', 'onnxruntime'] as const) ?? 'libtorch';
+  if (engine === 'onnxruntime' && device !== 'cpu') throw new UsageError('--engine onnxruntime runs on the CPU; drop --device cuda');
   const palette = oneOf('palette', values.palette, ['default', 'colour-blind'] as const);
   const seed = integer('seed', values.seed) ?? 7;
   const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES) ?? 'refuse';
@@ -214,7 +220,7 @@ export async function run(argv: string[]): Promise<number> {
     inputs = partOf(collectInputs(positionals), part ?? { k: 0, n: 1 }, caseIdOf);
   }
   await removeStaleTemporaries(out);
-  const models = await loadModels(values, device);
+  const models = await loadModels(values, device, engine);
   const info = modelInfo(models);
   console.error(`model: ${info.name} (${info.tasks}); trained on ${info.trainedOn}`);
   const settings: SegmentSettings = {

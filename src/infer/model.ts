@@ -3,12 +3,16 @@
  * its weights, in evaluation mode.
  */
 import { existsSync } from 'node:fs';
-import type { Device } from '../torch/index.js';
+import { torch, type Device } from '../torch/index.js';
 import type { UNet } from '../nn/index.js';
 import { loadCheckpoint } from '../nn/checkpoint.js';
 import { buildNetwork } from '../nn/from-plan.js';
 import { validatePlan } from '../preprocess/plan.js';
 import { taskShape, type Plan, type Task } from '../preprocess/types.js';
+import type { OnnxNetwork } from './onnx-session.js';
+
+/** What runs the network at inference: libtorch (the default) or ONNX Runtime (CPU). */
+export type Engine = 'libtorch' | 'onnxruntime';
 
 /**
  * What inference reads of a checkpoint's metadata (the trainer writes more: see `CheckpointMeta` in
@@ -33,14 +37,20 @@ export interface Model {
   device: Device;
   /** Training metadata (epochs, best pseudo-Dice, config). */
   meta: ModelMeta;
+  /** With the onnxruntime engine: the network exported to ONNX and loaded in ONNX Runtime. */
+  onnx?: OnnxNetwork;
   dispose(): void;
 }
 
 /**
- * Loads a checkpoint written by the trainer (`checkpoint_best.safetensors` or `_last`).
- * @throws Error naming the file if it is missing, not a meatus checkpoint, or its weights don't fit its plan.
+ * Loads a checkpoint written by the trainer (`checkpoint_best.safetensors` or `_last`). With
+ * `engine: 'onnxruntime'` the network is also exported to ONNX in memory (`exportOnnx`) and
+ * predictions run in ONNX Runtime on CPU, with as many threads as libtorch uses.
+ * @throws Error naming the file if it is missing, not a meatus checkpoint, or its weights don't fit
+ *   its plan; Error for the onnxruntime engine on a device other than the CPU.
  */
-export async function loadModel(path: string, device: Device = 'cpu'): Promise<Model> {
+export async function loadModel(path: string, device: Device = 'cpu', o: { engine?: Engine } = {}): Promise<Model> {
+  if (o.engine === 'onnxruntime' && device !== 'cpu') throw new Error(`model ${path}: the onnxruntime engine runs on the CPU only, got device '${device}'`);
   if (!existsSync(path)) throw new Error(`model ${path}: no such file`);
   const ck = await loadCheckpoint<ModelMeta>(path, device);
   try {
@@ -56,7 +66,19 @@ export async function loadModel(path: string, device: Device = 'cpu'): Promise<M
       throw new Error(`${path}: ${(e as Error).message}`);
     }
     net.eval();
-    return { net, plan, task: meta.task, path, device, meta, dispose: () => net.dispose() };
+    const model: Model = { net, plan, task: meta.task, path, device, meta, dispose: () => net.dispose() };
+    if (o.engine === 'onnxruntime') {
+      const [{ exportOnnx }, { OnnxNetwork }] = await Promise.all([import('./onnx-export.js'), import('./onnx-session.js')]);
+      const onnx = new OnnxNetwork(exportOnnx(model), { threads: torch.getNumThreads() });
+      Object.assign(model, {
+        onnx,
+        dispose: () => {
+          net.dispose();
+          onnx.dispose();
+        },
+      });
+    }
+    return model;
   } finally {
     for (const t of Object.values(ck.model)) t.dispose();
     for (const t of Object.values(ck.optimizer?.tensors ?? {})) t.dispose();

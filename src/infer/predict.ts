@@ -2,7 +2,7 @@
  * One model over one image: preprocessing from the model's plan, sliding-window prediction, softmax,
  * and the class probabilities mapped back onto the input's exact geometry.
  */
-import { F, torch } from '../torch/index.js';
+import { F, torch, type Tensor } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
 import type { Vec3, Volume } from '../volume/volume.js';
 import { preprocessForInference, restoreToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
@@ -52,7 +52,9 @@ export function predictPreprocessed(model: Model, image: Float32Array, channels:
       const x = torch.tensor(image, { shape: [channels, ...shape], device: model.device });
       const { padded, before } = padToPatch(x, patch);
       const region = o.region && { start: o.region.start.map((s, a) => s + before[a]) as Vec3, end: o.region.end.map((e, a) => e + before[a]) as Vec3 };
-      const logits = slidingWindow((t) => torch.autocast(() => model.net.forward(t)[0], { enabled: amp }), padded, patch, {
+      const onnx = model.onnx;
+      const forward = onnx ? (t: Tensor) => onnx.forward(t) : (t: Tensor) => torch.autocast(() => model.net.forward(t)[0], { enabled: amp });
+      const logits = slidingWindow(forward, padded, patch, {
         stepSize: o.stepSize,
         mirrorAxes: o.mirror ? [0, 1, 2] : [],
         tileBatch: o.tileBatch,

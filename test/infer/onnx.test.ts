@@ -13,6 +13,7 @@ import { F, torch } from '../../src/torch/index.js';
 import { loadModel } from '../../src/infer/model.js';
 import { exportOnnx, ONNX_OPSET } from '../../src/infer/onnx-export.js';
 import { OnnxNetwork } from '../../src/infer/onnx-session.js';
+import { predictPreprocessed } from '../../src/infer/predict.js';
 import { main } from '../../src/cli/main.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-onnx-'));
@@ -112,4 +113,19 @@ test('meatus export writes a loadable file, refuses to overwrite it, and names a
   assert.equal(existsSync(join(root, 'none.onnx')), false);
   assert.equal(await main(['export', modelPath('stage1'), '--onnx', join(root, 'x.bin')]), 2);
   assert.equal(await main(['export', modelPath('stage1')]), 2);
+});
+
+test('the onnxruntime engine predicts what libtorch predicts over a sliding window (1e-4)', async () => {
+  const [lt, ox] = [await loadModel(modelPath('stage1')), await loadModel(modelPath('stage1'), 'cpu', { engine: 'onnxruntime' })];
+  assert.ok(ox.onnx && !lt.onnx);
+  const shape: [number, number, number] = [30, 60, 52]; // more than one tile on every axis
+  torch.manualSeed(9);
+  const image = torch.scope(() => torch.randn([1, ...shape]).toFloat32Array());
+  const a = predictPreprocessed(lt, image, 1, shape);
+  const b = predictPreprocessed(ox, image, 1, shape);
+  assertClose(b, a, 'probabilities');
+  lt.dispose();
+  ox.dispose();
+  await assert.rejects(loadModel(modelPath('stage1'), 'cuda', { engine: 'onnxruntime' }), /onnxruntime engine runs on the CPU only/);
+  assert.equal(await main(['segment', '--demo', '--engine', 'tensorflow', '--out', join(root, 'seg')]), 2);
 });
