@@ -86,8 +86,8 @@ export interface LaunchOptions {
 
 /**
  * Runs `nproc` copies of a command as ranks 0…nproc−1 of one run on this machine (MASTER_ADDR
- * 127.0.0.1, a free MASTER_PORT unless set, each worker `MEATUS_NUM_THREADS` = cores / nproc unless
- * set) and waits for all. When a worker fails, the others are stopped (SIGTERM), as torchrun does.
+ * 127.0.0.1, a free MASTER_PORT unless set, each worker `MEATUS_NUM_THREADS`, `OMP_NUM_THREADS` and
+ * `OPENBLAS_NUM_THREADS` = cores / nproc unless set) and waits for all. When a worker fails, the others are stopped (SIGTERM), as torchrun does.
  * @returns 0 when every worker succeeded, else the first failing worker's exit code (1 for a signal).
  * @throws RangeError if `nproc` is not a positive integer.
  */
@@ -110,6 +110,10 @@ export async function launchWorkers(o: LaunchOptions): Promise<number> {
       LOCAL_RANK: String(rank),
       LOCAL_WORLD_SIZE: String(o.nproc),
       MEATUS_NUM_THREADS: threads,
+      // OpenMP's and OpenBLAS's own pools too (torchrun sets OMP_NUM_THREADS): OpenBLAS threads spin
+      // while they wait, and N processes × all cores of spinning threads slow every step down.
+      OMP_NUM_THREADS: base.OMP_NUM_THREADS ?? threads,
+      OPENBLAS_NUM_THREADS: base.OPENBLAS_NUM_THREADS ?? threads,
     };
     const child = spawn(o.command, o.args, { env, stdio: o.stdio ?? 'inherit' });
     children.push(child);
