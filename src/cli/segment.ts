@@ -36,8 +36,9 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --stage1 F --stage2 F  explicit two-stage checkpoints;  --baseline F  a one-stage model
                        (one of --models, --stage1/--stage2 or --baseline; giving two is an error)
   --device cpu|cuda    default cpu
-  --engine E           libtorch (default) or onnxruntime: the network exported to ONNX and run by
-                       ONNX Runtime on the CPU (see BENCHMARKS.md for how they compare)
+  --engine E           onnxruntime (the default on the CPU: the network exported to ONNX and run by
+                       ONNX Runtime, same labels, ~12× faster here; BENCHMARKS.md) or libtorch
+                       (the default and only engine with --device cuda)
   --mirror             test-time mirroring (8 passes; slower, slightly better)
   --probabilities      also write <id>_probabilities.nii.gz (float32, one volume per class)
   --no-report          skip the HTML report
@@ -189,7 +190,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.demo && positionals.length === 0) throw new UsageError('give input scans (files or folders), or --demo');
   if (Boolean(values.stage1) !== Boolean(values.stage2)) throw new UsageError('--stage1 and --stage2 go together');
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
-  const engine = oneOf('engine', values.engine, ['libtorch', 'onnxruntime'] as const) ?? 'libtorch';
+  // ONNX Runtime is the CPU default: 11.8× libtorch 1.13 through segment() with identical labels (BENCHMARKS.md).
+  const engine = oneOf('engine', values.engine, ['libtorch', 'onnxruntime'] as const) ?? (device === 'cpu' ? 'onnxruntime' : 'libtorch');
   if (engine === 'onnxruntime' && device !== 'cpu') throw new UsageError('--engine onnxruntime runs on the CPU; drop --device cuda');
   const palette = oneOf('palette', values.palette, ['default', 'colour-blind'] as const);
   const seed = integer('seed', values.seed) ?? 7;

@@ -55,6 +55,9 @@ export class OnnxNetwork {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      // ONNX Runtime's threads spin between calls by default, taking the cores from libtorch and the
+      // data-loading threads of the same process (as OMP_WAIT_POLICY=PASSIVE does for libtorch).
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
     const inputs = this.#session.inputMetadata.map((m) => m.name);
     const outputs = this.#session.outputMetadata.map((m) => m.name);
