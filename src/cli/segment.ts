@@ -227,6 +227,7 @@ export async function run(argv: string[]): Promise<number> {
   console.error(`model: ${info.name} (${info.tasks}); trained on ${info.trainedOn}`);
   const settings: SegmentSettings = {
     model: `${info.name} (${info.version})`,
+    engine,
     mirror: values.mirror ?? false,
     largestComponent: !values['keep-all-components'],
     toVoxelEdges: values.edges ?? false,

@@ -17,6 +17,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 export interface SegmentSettings {
   /** Model name(s) and version (epochs). */
   model: string;
+  /** The engine that ran the network (`libtorch` or `onnxruntime`: equal within float rounding, not bit for bit). */
+  engine: string;
   mirror: boolean;
   largestComponent: boolean;
   toVoxelEdges: boolean;

@@ -74,6 +74,10 @@ test('segment --part K/N and the resume-skip', async () => {
   const mirrored = await seg('--mirror');
   assert.equal(mirrored.code, 1);
   assert.match(mirrored.err, /out\/c0: outputs exist, made with other settings \(mirror was false, now true\); pass --overwrite/);
+  // The other engine gives equal labels within float rounding, not bit for bit: also a setting.
+  const engine = await seg('--engine', 'libtorch');
+  assert.equal(engine.code, 1);
+  assert.match(engine.err, /out\/c0: outputs exist, made with other settings \(engine was "onnxruntime", now "libtorch"\); pass --overwrite/);
   const over = await seg('--overwrite', '--part', '1/2');
   assert.equal(over.code, 0, over.err);
   assert.match(over.err, /part 1\/2: 2 cases; 0 already complete .* 2 to segment/);
