@@ -27,8 +27,17 @@ case "$(node scripts/find-libtorch.mjs 2>/dev/null)" in
 esac
 # Figures are SVG rendered to PNG by resvg, which needs one system font.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core
-# `npm test` (setup.sh --test) also drives the reports' NiiVue viewer in Debian's headless chromium.
-if [ "${1:-}" = --test ]; then [ -x /usr/bin/chromium ] || apt_install chromium; fi
+# `npm test` (setup.sh --test) also drives the reports' NiiVue viewer in Debian's headless chromium,
+# and checks meatus against its peers where they run at test time: nibabel (NIfTI headers), pydicom
+# and dcm2niix (the DICOM import's fixtures and geometry). Python is never a runtime dependency.
+if [ "${1:-}" = --test ]; then
+  peers=()
+  [ -x /usr/bin/chromium ] || peers+=(chromium)
+  command -v dcm2niix >/dev/null || peers+=(dcm2niix)
+  /usr/bin/python3 -c 'import nibabel' 2>/dev/null || peers+=(python3-nibabel)
+  /usr/bin/python3 -c 'import pydicom' 2>/dev/null || peers+=(python3-pydicom)
+  [ ${#peers[@]} -eq 0 ] || apt_install "${peers[@]}"
+fi
 
 stamp=node_modules/.meatus-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
