@@ -228,6 +228,7 @@ export async function run(argv: string[]): Promise<number> {
   const settings: SegmentSettings = {
     model: `${info.name} (${info.version})`,
     engine,
+    nonfinite,
     mirror: values.mirror ?? false,
     largestComponent: !values['keep-all-components'],
     toVoxelEdges: values.edges ?? false,

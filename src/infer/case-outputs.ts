@@ -19,6 +19,8 @@ export interface SegmentSettings {
   model: string;
   /** The engine that ran the network (`libtorch` or `onnxruntime`: equal within float rounding, not bit for bit). */
   engine: string;
+  /** What was done with non-finite input voxels (`refuse` or `replace-with-minimum`). */
+  nonfinite: string;
   mirror: boolean;
   largestComponent: boolean;
   toVoxelEdges: boolean;
