@@ -92,9 +92,17 @@ async function finalValidation(c: TrainConfig): Promise<void> {
   const model = await loadModel(join(c.out, 'checkpoint_best.safetensors'), c.device);
   try {
     console.error(`final validation: ${c.validationCases.length} cases, whole-case sliding window, best checkpoint`);
+    let tiles: ProgressBar | undefined;
+    let tileCase = '';
+    let tilesSeen = 0;
     const s = await validateModel(model, c.data, c.validationCases, {
       stage2Input: c.stage2Input,
       outDir: join(c.out, 'validation'),
+      onTiles: (id, done, total) => {
+        if (id !== tileCase) [tiles, tileCase, tilesSeen] = [new ProgressBar(total, `  ${id} tiles`), id, 0];
+        tiles!.tick(done - tilesSeen);
+        tilesSeen = done;
+      },
       onCase: (done, total, r) =>
         console.error(`  ${done}/${total} ${r.id}  Dice ${Object.entries(r.dice).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`),
     });

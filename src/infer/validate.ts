@@ -51,6 +51,8 @@ export interface ValidateOptions extends Pick<PredictOptions, 'mirror' | 'tileBa
   outDir?: string;
   /** Called after each case. */
   onCase?: (done: number, total: number, c: CaseValidation) => void;
+  /** Called inside a case, after each batch of sliding-window tiles (`id`: the case). */
+  onTiles?: (id: string, done: number, total: number) => void;
 }
 
 /**
@@ -97,7 +99,8 @@ export async function validateModel(
       input.set(t2);
       for (let i = 0; i < n; i++) input[n + i] = wt[i] > 0 ? 1 : 0;
     }
-    const probs = predictPreprocessed(model, input, model.task === 'split' ? 2 : 1, c.shape, o);
+    const onProgress = o.onTiles && ((done: number, total: number) => o.onTiles!(id, done, total));
+    const probs = predictPreprocessed(model, input, model.task === 'split' ? 2 : 1, c.shape, { ...o, onProgress });
     const pred = argmax(probs, n);
     const scores: Record<string, number> = {};
     names.forEach((name, j) => {

@@ -90,12 +90,14 @@ test('whole tumour: Dice of the whole-case prediction, written to summary.json',
   const s = await validateModel(ruleModel('wholeTumour'), data, ['A_t01', 'B_t01'], {
     outDir: dir,
     onCase: (done, total, c) => seen.push(`${done}/${total} ${c.id}`),
+    onTiles: (id, done, total) => seen.push(`${id} tiles ${done}/${total}`),
   });
   // prediction 18 voxels, all inside the 24-voxel tumour: 2·18 / (18 + 24)
   close(s.cases[0].dice.wholeTumour, 36 / 42);
   close(s.meanDice.wholeTumour, 36 / 42);
   close(s.meanForegroundDice, 36 / 42);
-  assert.deepEqual(seen, ['1/2 A_t01', '2/2 B_t01']);
+  // The patch covers a whole case: one tile each, reported before the case's Dice.
+  assert.deepEqual(seen, ['A_t01 tiles 1/1', '1/2 A_t01', 'B_t01 tiles 1/1', '2/2 B_t01']);
   assert.equal(s.grid, 'preprocessed');
   const file = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
   assert.equal(file.cases.length, 2);
