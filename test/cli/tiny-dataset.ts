@@ -1,4 +1,5 @@
-// A tiny raw dataset and plan for end-to-end `meatus train` tests (train.test.ts, train-distributed.test.ts).
+// A tiny raw dataset, plan and `meatus train` arguments for end-to-end training tests
+// (train.test.ts, train-distributed.test.ts, the DICOM import's).
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
 import { computeFingerprint } from '../../src/preprocess/fingerprint.js';
 import { makePlan, writePlan } from '../../src/preprocess/plan.js';
@@ -35,4 +36,37 @@ export async function tinyPlan(raw: string, file: string): Promise<string> {
   });
   await writePlan(file, plan);
   return file;
+}
+
+/**
+ * `meatus train` arguments for a tiny wholeTumour run: `epochs` × 2 iterations, 1 validation
+ * iteration, batches on the main thread; `extra` appended.
+ */
+export function tinyTrainArgs(
+  dataset: string,
+  plan: string,
+  out: string,
+  epochs = 1,
+  ...extra: string[]
+): string[] {
+  return [
+    'train',
+    '--dataset',
+    dataset,
+    '--task',
+    'wholeTumour',
+    '--plan',
+    plan,
+    '--out',
+    out,
+    '--epochs',
+    String(epochs),
+    '--iterations',
+    '2',
+    '--val-iterations',
+    '1',
+    '--workers',
+    '0',
+    ...extra,
+  ];
 }

@@ -8,40 +8,30 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { run } from '../../src/cli/train.js';
 import { distributed as dist } from '../../src/torch/index.js';
-import { tinyPlan, tinyRawDataset } from './tiny-dataset.js';
+import { tinyPlan, tinyRawDataset, tinyTrainArgs } from './tiny-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-cli-ddp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
-const skip = dist.availableBackends().gloo ? false : 'the addon has no c10d: rebuild it (npm run setup; Debian needs libgloo-dev)';
+const skip = dist.availableBackends().gloo
+  ? false
+  : 'the addon has no c10d: rebuild it (npm run setup; Debian needs libgloo-dev)';
 
 test('meatus train --nproc-per-node 2 trains, logs once, and resumes', { skip }, async () => {
   const raw = await tinyRawDataset(join(root, 'raw'));
   const planFile = await tinyPlan(raw, join(root, 'plan.json'));
   const out = join(root, 'run');
-  const args = (epochs: number) => [
-    'train',
-    '--dataset',
-    raw,
-    '--task',
-    'wholeTumour',
-    '--plan',
-    planFile,
-    '--out',
-    out,
-    '--epochs',
-    String(epochs),
-    '--iterations',
-    '2',
-    '--val-iterations',
-    '1',
-    '--workers',
-    '0',
-    '--no-final-validation',
-    '--nproc-per-node',
-    '2',
-    '--dist-timeout',
-    '120',
-  ];
+  const args = (epochs: number) =>
+    tinyTrainArgs(
+      raw,
+      planFile,
+      out,
+      epochs,
+      '--no-final-validation',
+      '--nproc-per-node',
+      '2',
+      '--dist-timeout',
+      '120',
+    );
   assert.equal(await main(args(1)), 0);
   for (const f of [
     'checkpoint_last.safetensors',

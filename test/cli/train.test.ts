@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { tinyRawDataset, tinyPlan } from './tiny-dataset.js';
+import { tinyRawDataset, tinyPlan, tinyTrainArgs } from './tiny-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-cli-train-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -14,25 +14,7 @@ process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 test('meatus train runs the final validation after training, unless told not to', async () => {
   const raw = await tinyRawDataset(join(root, 'raw'));
   const planFile = await tinyPlan(raw, join(root, 'plan.json'));
-  const args = (out: string) => [
-    'train',
-    '--dataset',
-    raw,
-    '--task',
-    'wholeTumour',
-    '--plan',
-    planFile,
-    '--out',
-    out,
-    '--epochs',
-    '1',
-    '--iterations',
-    '2',
-    '--val-iterations',
-    '1',
-    '--workers',
-    '0',
-  ];
+  const args = (out: string) => tinyTrainArgs(raw, planFile, out);
   const out = join(root, 'run');
   assert.equal(await main(args(out)), 0);
   const summary = JSON.parse(readFileSync(join(out, 'validation', 'summary.json'), 'utf8'));

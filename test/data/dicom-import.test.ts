@@ -16,8 +16,7 @@ import { readNifti, writeNifti } from '../../src/volume/nifti-file.js';
 import type { Mat4, Volume } from '../../src/volume/volume.js';
 import { main } from '../../src/cli/main.js';
 import { run as datasetCli } from '../../src/cli/dataset.js';
-import { computeFingerprint } from '../../src/preprocess/fingerprint.js';
-import { makePlan, writePlan } from '../../src/preprocess/plan.js';
+import { tinyPlan, tinyTrainArgs } from '../cli/tiny-dataset.js';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = 'test/fixtures/dicom/make_dicom.py';
@@ -391,33 +390,9 @@ test(
       /dataset\.json: labels \{"background":0,"tumour":1\} have no extrameatal and intrameatal classes; --task baseline needs them/,
     );
     assert.equal(existsSync(join(root, 'run-refused')), false);
-    const plan = makePlan(await computeFingerprint(out), {
-      memoryBudgetMB: 8,
-      baseFeatures: 4,
-      maxFeatures: 16,
-    });
-    const planFile = join(root, 'plan.json');
-    await writePlan(planFile, plan);
+    const planFile = await tinyPlan(out, join(root, 'plan.json'));
     const run = join(root, 'run');
-    const args = [
-      'train',
-      '--dataset',
-      out,
-      '--task',
-      'wholeTumour',
-      '--plan',
-      planFile,
-      '--out',
-      run,
-      '--epochs',
-      '1',
-      '--iterations',
-      '2',
-      '--val-iterations',
-      '1',
-      '--workers',
-      '0',
-    ];
+    const args = tinyTrainArgs(out, planFile, run);
     assert.equal(await main(args), 0);
     const summary = JSON.parse(readFileSync(join(run, 'validation', 'summary.json'), 'utf8'));
     assert.equal(summary.task, 'wholeTumour');
