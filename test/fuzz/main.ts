@@ -20,6 +20,7 @@ const num = (flag: string, v: string) => {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${flag}: expected a non-negative integer, got '${v}'`);
   return n;
 };
+const tty = Boolean(process.stderr.isTTY);
 const s = await runFuzz({
   seed: num('seed', values.seed!),
   count: num('count', values.count!),
@@ -27,10 +28,10 @@ const s = await runFuzz({
   timeoutMs: num('timeout', values.timeout!),
   memoryLimitMB: num('memory', values.memory!),
   onProgress: (d, t) => {
-    if (d % 500 === 0 || d === t) process.stderr.write(`\r${d}/${t}`);
+    if (d % 500 === 0 || d === t) process.stderr.write(tty ? `\r${d}/${t}` : `${d}/${t}\n`);
   },
 });
-process.stderr.write('\n');
+if (tty) process.stderr.write('\n');
 console.log(`NIfTI fuzz: seed ${s.seed}, ${s.count} mutants, ${s.seconds.toFixed(1)} s, peak RSS ${s.peakRssMB} MB, slowest read ${s.slowestMs} ms`);
 console.log(Object.entries(s.outcomes).map(([k, n]) => `${k} ${n}`).join(', '));
 for (const [kind, o] of Object.entries(s.byKind)) console.log(`  ${kind.padEnd(9)} ${Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ')}`);
