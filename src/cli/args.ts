@@ -195,10 +195,14 @@ function parseNumber(flag: string, v: string, integer: boolean, what: string, ok
   return n;
 }
 
-/** `--flag` as a number > 0 (an integer when `integer`, the default), or undefined. @throws UsageError naming the flag. */
-export function positive(flag: string, v: string | undefined, integer = true): number | undefined {
+/**
+ * `--flag` as a number > 0 (an integer when `integer`, the default) and at most `max`, or undefined.
+ * @throws UsageError naming the flag.
+ */
+export function positive(flag: string, v: string | undefined, integer = true, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
-  return parseNumber(flag, v, integer, `a positive ${integer ? 'integer' : 'number'}`, (n) => n > 0);
+  const what = `a positive ${integer ? 'integer' : 'number'}${max < Infinity ? ` up to ${max}` : ''}`;
+  return parseNumber(flag, v, integer, what, (n) => n > 0 && n <= max);
 }
 
 /** `--flag` as a number ≥ 0 (an integer when `integer`), or undefined. @throws UsageError naming the flag. */

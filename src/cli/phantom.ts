@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { integer, parseCli, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
-import { generatePhantomDataset } from '../data/phantom/dataset.js';
+import { generatePhantomDataset, MAX_PHANTOM_CASES } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
 import type { PhantomConfig } from '../data/phantom/config.js';
 import { checkSeriesOptions, type SeriesOptions } from '../data/phantom/longitudinal.js';
@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     ['cases', 'out'],
   );
   if (typeof values === 'number') return values;
-  const cases = positive('cases', values.cases)!;
+  const cases = positive('cases', values.cases, true, MAX_PHANTOM_CASES)!;
   const patients = positive('patients', values.patients);
   if (patients !== undefined && patients > cases) throw new UsageError(`--patients ${patients}: more patients than --cases ${cases}`);
   const seed = integer('seed', values.seed) ?? 0;

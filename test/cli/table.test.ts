@@ -72,7 +72,7 @@ const NUMERIC: [string[], string, string[]][] = [
   [['engine-demo'], 'steps', ['0', '-1', 'abc', '1.5']],
   [['engine-demo'], 'size', ['0', '-8', 'x', '4']],
   [['engine-demo'], 'seed', ['-1', 'abc', '0.5']],
-  [['phantom', '--cases', '4', '--out', o('ph')], 'cases', ['0', '-1', 'abc', '2.5']],
+  [['phantom', '--cases', '4', '--out', o('ph')], 'cases', ['0', '-1', 'abc', '2.5', '1e9']],
   [['phantom', '--cases', '4', '--out', o('ph')], 'patients', ['0', '-2', 'abc', '9']],
   [['phantom', '--cases', '4', '--out', o('ph')], 'seed', ['-1', 'abc', '1.5']],
   [['phantom', '--cases', '4', '--out', o('ph')], 'jobs', ['0', '-1', 'abc']],

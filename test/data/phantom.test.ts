@@ -143,6 +143,7 @@ test('timepointsPerPatient: every patient at least one, sums to cases', () => {
   assert.equal(tp.reduce((a, b) => a + b, 0), 10);
   assert.ok(tp.every((t) => t >= 1));
   assert.throws(() => timepointsPerPatient(3, 4, 1), /patients: expected an integer in \[1, 3\]/);
+  assert.throws(() => timepointsPerPatient(1e9, 4, 1), /cases: expected an integer from 1 to 100000, got 1000000000/);
 });
 
 test('phantom dataset: nnU-Net raw layout, names, bitwise reproducible', async () => {

@@ -46,9 +46,14 @@ export interface PhantomDatasetSummary {
   seconds: number;
 }
 
+/** The most scans one dataset may hold (a bound that keeps the case list in memory; each scan is ~1 MB on disk). */
+export const MAX_PHANTOM_CASES = 100_000;
+
 /** How many timepoints each patient gets. */
 export function timepointsPerPatient(cases: number, patients: number, seed: number): number[] {
-  if (!Number.isInteger(cases) || cases < 1) throw new Error(`phantom dataset: cases: expected a positive integer, got ${cases}`);
+  if (!Number.isInteger(cases) || cases < 1 || cases > MAX_PHANTOM_CASES) {
+    throw new Error(`phantom dataset: cases: expected an integer from 1 to ${MAX_PHANTOM_CASES}, got ${cases}`);
+  }
   if (!Number.isInteger(patients) || patients < 1 || patients > cases) {
     throw new Error(`phantom dataset: patients: expected an integer in [1, ${cases}] (the number of cases), got ${patients}`);
   }
