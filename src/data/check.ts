@@ -21,7 +21,7 @@
 import { readNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { pixdimMismatch, type NiftiImage } from '../volume/nifti.js';
-import { degenerateImage, describeNonFinite, voxelStats } from '../volume/voxel-stats.js';
+import { degenerateImage, describeNonFinite, flatImage, voxelStats } from '../volume/voxel-stats.js';
 import { readCrossmodaDataset, looksLikeCrossmoda, CROSSMODA_LABEL_PRESETS } from './crossmoda.js';
 import { readNnunetDataset, LABELS } from './nnunet.js';
 import { access } from 'node:fs/promises';
@@ -97,13 +97,15 @@ function labelValues(v: Volume): Map<number, number> {
   return counts;
 }
 
-/** Non-finite voxels (count, first voxel) and constant or near-constant images; a pixdim the affine contradicts (a warning). */
+/** Non-finite voxels (count, first voxel), constant or near-constant images and 2-D images; a pixdim the affine contradicts (a warning). */
 function checkVoxels(file: string, v: NiftiImage, problems: Problem[], warnings: Problem[]): void {
   const stats = voxelStats(v.data);
   const nonFinite = describeNonFinite(stats, v.shape);
   if (nonFinite) problems.push({ file, field: 'voxels', message: `${nonFinite}; expected finite intensities (or train with --nonfinite replace-with-minimum)` });
   const degenerate = degenerateImage(stats);
   if (degenerate) problems.push({ file, field: 'voxels', message: `${degenerate}; not a scan meatus can use` });
+  const flat = flatImage(v.shape);
+  if (flat) problems.push({ file, field: 'dim', message: `${flat}; a 3-D network cannot train on or segment it` });
   const mismatch = pixdimMismatch(v);
   if (mismatch) warnings.push({ file, field: 'pixdim', message: mismatch });
 }

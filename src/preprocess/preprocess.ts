@@ -38,6 +38,7 @@ import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
 import { FieldChecker, formatJson, validatePlan, writePlan } from './plan.js';
 import { checkInputImage, type NonfinitePolicy } from './input-check.js';
+import { flatImage } from '../volume/voxel-stats.js';
 import type { Plan, PreprocessedCase } from './types.js';
 
 /** What inference needs to map a prediction back onto the original image. */
@@ -224,6 +225,8 @@ function bytesOf(a: Float32Array | Uint8Array): Uint8Array {
 async function preprocessToDisk(c: TrainingCase, plan: Plan, outDir: string, nonfinite: NonfinitePolicy = 'refuse'): Promise<{ id: string; patient: string }> {
   if (endianness() !== 'LE') throw new Error('preprocess: this machine is big-endian; the .f32 format is little-endian');
   const { images, label } = await readTrainingCase(c, nonfinite);
+  const flat = flatImage(images[0].shape);
+  if (flat) throw new Error(`${c.images[0]}: ${flat}, which a 3-D network cannot train on; remove case ${c.id} from the dataset`);
   const { case: data, properties } = preprocessCase(images, label, plan);
   const patient = caseIdentity(c.id).patient;
   const file: CaseFile = { version: 1, id: c.id, patient, ...properties };

@@ -88,3 +88,13 @@ export function degenerateImage(s: VoxelStats): string | null {
   }
   return null;
 }
+
+/**
+ * Why an image is 2-D — one voxel along some array axis — or null. A 3-D network can neither train
+ * on nor segment such an image (a thin but 3-D one is padded, as nnU-Net pads).
+ * @example flatImage([1, 132, 132]) // 'is 1×132×132 voxels ([z, y, x]): one voxel along z, a 2-D image'
+ */
+export function flatImage(shape: Vec3): string | null {
+  const a = shape.findIndex((n) => n === 1);
+  return a < 0 ? null : `is ${shape.join('×')} voxels ([z, y, x]): one voxel along ${'zyx'[a]}, a 2-D image`;
+}

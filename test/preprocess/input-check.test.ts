@@ -12,8 +12,9 @@ import { cli } from '../cli/run-cli.js';
 import { checkDataset } from '../../src/data/check.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
 import { checkInputImage, thinImageReason } from '../../src/preprocess/input-check.js';
-import { preprocessCase } from '../../src/preprocess/preprocess.js';
-import { makePlan } from '../../src/preprocess/plan.js';
+import { preprocessCase, preprocessDataset } from '../../src/preprocess/preprocess.js';
+import { makePlan, readPlan } from '../../src/preprocess/plan.js';
+import { tinyPlan, tinyRawDataset } from '../cli/tiny-dataset.js';
 import { encodeNifti } from '../../src/volume/nifti.js';
 import { writeNifti } from '../../src/volume/nifti-file.js';
 import { degenerateImage, describeNonFinite, voxelStats } from '../../src/volume/voxel-stats.js';
@@ -101,7 +102,7 @@ test('segment refuses a NaN scan, an all-zero scan and a single slice before seg
   }
 });
 
-test('dataset check: non-finite voxels and a constant image are problems; a disagreeing pixdim is a warning', async () => {
+test('dataset check: non-finite voxels, a constant image and a 2-D image are problems; a disagreeing pixdim is a warning', async () => {
   const root = join(dir, 'ds');
   const label = (v: Volume): Volume<Uint8Array> => ({ ...v, data: Uint8Array.from(v.data, (x, i) => (i % 50 === 0 ? 1 : 0)) });
   const good = scan();
@@ -112,7 +113,9 @@ test('dataset check: non-finite voxels and a constant image are problems; a disa
   await writeNnunetCase(root, 'a_t1', [good], label(good));
   await writeNnunetCase(root, 'b_t1', [nan], label(nan));
   await writeNnunetCase(root, 'c_t1', [zero], label(zero));
-  await writeDatasetJson(root, datasetJson(3));
+  const flat = scan([1, 10, 12]);
+  await writeNnunetCase(root, 'd_t1', [flat], label(flat));
+  await writeDatasetJson(root, datasetJson(4));
   // Case a's image: its sform says 0.8 × 0.8 × 1.2 mm, its pixdim 1 × 1 × 1 (qform code 0).
   const geometry = { sformCode: 1, srow: good.affine.slice(0, 12), qformCode: 0, quatern: [0, 0, 0], qoffset: [0, 0, 0], pixdim: [1, 1, 1, 1], xyztUnits: 2 };
   await writeFile(join(root, 'imagesTr', 'a_t1_0000.nii.gz'), gzipSync(encodeNifti(good, { geometry })));
@@ -121,9 +124,23 @@ test('dataset check: non-finite voxels and a constant image are problems; a disa
   assert.deepEqual(msgs, [
     'imagesTr/b_t1_0000.nii.gz | voxels | has 2 non-finite voxels of 960 (first: [z, y, x] = [0, 0, 5], -Infinity); expected finite intensities (or train with --nonfinite replace-with-minimum)',
     'imagesTr/c_t1_0000.nii.gz | voxels | every voxel is 0 (a constant image); not a scan meatus can use',
+    'imagesTr/d_t1_0000.nii.gz | dim | is 1×10×12 voxels ([z, y, x]): one voxel along z, a 2-D image; a 3-D network cannot train on or segment it',
   ]);
   assert.deepEqual(
     r.warnings.map((w) => `${w.file.slice(root.length + 1)} | ${w.field} | ${w.message}`),
     ['imagesTr/a_t1_0000.nii.gz | pixdim | pixdim gives 1 × 1 × 1 mm voxels (x, y, z) but the sform 0.8 × 0.8 × 1.2 mm; meatus uses the sform (it defines world coordinates); check how the file was written'],
   );
+});
+
+test('preprocess (and so train) refuses a 2-D case, naming the file and the case', async () => {
+  const raw = await tinyRawDataset(join(dir, 'thin-raw'));
+  const flat = scan([1, 24, 24], [1.2, 0.6, 0.6]);
+  await writeNnunetCase(raw, 'P9_t01', [flat], { ...flat, data: new Uint8Array(576) });
+  await writeDatasetJson(raw, datasetJson(7));
+  const plan = await readPlan(await tinyPlan(raw, join(dir, 'thin-plan.json')));
+  await assert.rejects(
+    preprocessDataset(raw, plan, join(dir, 'thin-pre'), { workers: 1 }),
+    /P9_t01_0000\.nii\.gz: is 1×24×24 voxels \(\[z, y, x\]\): one voxel along z, a 2-D image, which a 3-D network cannot train on; remove case P9_t01 from the dataset$/,
+  );
+  assert.ok(!existsSync(join(dir, 'thin-pre')), 'nothing written');
 });
