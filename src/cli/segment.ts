@@ -249,7 +249,16 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${todo.length} to segment`);
     // Every input checked before any is segmented.
     const headerNotes = new Map<string, string[]>();
-    for (const path of todo) headerNotes.set(path, await checkInput(path, models, nonfinite));
+    const bad: string[] = [];
+    for (const path of todo) {
+      try {
+        headerNotes.set(path, await checkInput(path, models, nonfinite));
+      } catch (e) {
+        bad.push((e as Error).message);
+      }
+    }
+    if (bad.length === 1) throw new Error(bad[0]);
+    if (bad.length > 1) throw new Error(`${bad.length} of the ${todo.length} inputs cannot be segmented; nothing was:\n  ${bad.join('\n  ')}`);
     for (const path of todo) {
       const id = caseIdOf(path);
       const t2 = checkInputImage(await readNifti(path), path, nonfinite);

@@ -100,6 +100,12 @@ test('segment refuses a NaN scan, an all-zero scan and a single slice before seg
     assert.match(r.err, expected);
     assert.ok(!existsSync(join(out, name)), 'nothing written');
   }
+  // A folder of them (and a good scan): every bad file is named at once, and nothing is segmented.
+  await writeNifti(join(dir, 'in', 'good.nii.gz'), scan([40, 60, 60], [1.21, 0.485, 0.485]));
+  const r = await cli('segment', join(dir, 'in'), '--out', join(dir, 'out-all'), '--no-report');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /3 of the 4 inputs cannot be segmented; nothing was:\n {2}.*nan\.nii\.gz: .*\n {2}.*slice\.nii\.gz: .*\n {2}.*zero\.nii\.gz: /);
+  assert.ok(!existsSync(join(dir, 'out-all', 'good.nii.gz')), 'the good scan is not segmented either');
 });
 
 test('dataset check: non-finite voxels, a constant image and a 2-D image are problems; a disagreeing pixdim is a warning', async () => {
