@@ -4,8 +4,8 @@
  * (multiplanar; scroll or arrow keys move the slice, a click moves the crosshair), the guideline
  * measurements of each scan drawn as NiiVue measurement lines (each on its own axial slice: the
  * "go to" buttons move there; NiiVue's axial planes are world-aligned, so on an oblique grid a line
- * is drawn projected onto the plane through its midpoint and NiiVue's label can read a little
- * shorter than the measurement, which the buttons and tables give), a choice of scan (growth
+ * is drawn projected onto the plane through its midpoint, and NiiVue's length labels, which would
+ * read shorter than the measurement, are left out: the buttons and tables give the lengths), a choice of scan (growth
  * reports), and the overlay palette —
  * `default` (EM red, IM green) or `colour-blind` (Okabe–Ito: EM orange, IM blue).
  *
@@ -130,9 +130,18 @@ const PAGE_SCRIPT = `
     var fa = nv.mm2frac(l.a), fb = nv.mm2frac(l.b), z = (fa[2] + fb[2]) / 2;
     return { a: nv.frac2mm([fa[0], fa[1], z]), b: nv.frac2mm([fb[0], fb[1], z]), z: z, mid: [(fa[0] + fb[0]) / 2, (fa[1] + fb[1]) / 2, z] };
   }
+  // NiiVue labels a line with its length as drawn; a projected line is shorter than the measurement,
+  // so on such a scan the labels are left out (the true lengths are on the buttons below).
+  var labelsTrue = true;
+  var drawLine = nv.drawMeasurementTool.bind(nv);
+  nv.drawMeasurementTool = function (xy, isDrawText) { drawLine(xy, labelsTrue && isDrawText !== false); };
+  api.lineLabels = function () { return labelsTrue; };
   function lines(scan) {
+    labelsTrue = true;
     return scan.lines.map(function (l) {
       var p = plane(l);
+      var drawn = Math.hypot(p.a[0] - p.b[0], p.a[1] - p.b[1], p.a[2] - p.b[2]);
+      if (Math.abs(drawn - l.mm) > 0.05) labelsTrue = false;
       return { startMM: [p.a[0], p.a[1], p.a[2]], endMM: [p.b[0], p.b[1], p.b[2]], distance: l.mm, sliceIndex: 0, sliceType: 0, slicePosition: p.z };
     });
   }

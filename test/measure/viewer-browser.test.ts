@@ -53,6 +53,8 @@ test('viewer: loads from disk without errors, draws the overlay, moves the slice
     const s0 = await state();
     assert.deepEqual([s0.ready, s0.errors, s0.volumes], [true, [], 2]);
     assert.equal(s0.lines, 6, 'reported size, WT diameter, interface, EM ∥, EM ⊥, IM ∥');
+    // An axis-aligned scan: the lines are drawn at their true length, so NiiVue's labels are kept.
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { meatusViewer: { lineLabels(): boolean } }).meatusViewer.lineLabels()), true);
     // The canvas position of a point inside the EM box away from the drawn lines (voxel 14, 40 on the
     // slice of the reported diameter) and of a far corner.
     const where = (mm: number[]) =>
