@@ -24,7 +24,7 @@ import { listTrainingCases } from '../preprocess/fingerprint.js';
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { integer, nonNegative, oneOf, parseCommand, runSubcommand, UsageError } from './args.js';
 
 /** One-line description for `meatus --help`. */
@@ -32,7 +32,7 @@ export const summary = 'check a dataset folder, split it by patient, convert its
 
 const CHECK = 'meatus dataset check DIR [--layout auto|nnunet|crossmoda] [--tolerance MM] [--json]';
 const SPLIT = 'meatus dataset split DIR --out split.json [--seed S] [--proportions 195,32,56] [--pattern REGEX] [--overwrite]';
-const CONVERT = 'meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023] [--modality T2|ceT1]';
+const CONVERT = 'meatus dataset convert DIR --out NEW_DIR [--map FROM=TO,... | --preset crossmoda2023] [--modality T2|ceT1] [--overwrite]';
 
 const USAGE = `usage:
   ${CHECK}
@@ -150,7 +150,7 @@ async function convert(argv: string[]): Promise<number> {
     {
       name: 'dataset convert',
       usage: `usage: ${CONVERT}\n\n${USAGE.slice(USAGE.indexOf('convert: '))}`,
-      options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' }, modality: { type: 'string' } },
+      options: { out: { type: 'string' }, map: { type: 'string' }, preset: { type: 'string' }, modality: { type: 'string' }, overwrite: { type: 'boolean' } },
       required: ['out'],
       positionals: { min: 1, max: 1, name: 'folder' },
       conflicts: [['map', 'preset']],
@@ -170,13 +170,17 @@ async function convert(argv: string[]): Promise<number> {
   if (modality === 'ceT1' && existsSync(join(positionals[0], 'dataset.json'))) {
     throw new UsageError(`--modality ceT1: ${positionals[0]} is an nnU-Net raw dataset; the option picks the image of crossMoDA folders`);
   }
-  if (existsSync(values.out!)) throw new UsageError(`--out ${values.out}: already exists; choose a new folder for the converted dataset`);
-  checkOutput('--out', values.out!, { kind: 'dir' });
+  if (resolve(values.out!) === resolve(positionals[0])) throw new UsageError(`--out ${values.out}: the source folder itself; choose another folder`);
+  if (existsSync(values.out!) && !values.overwrite) {
+    throw new UsageError(`--out ${values.out}: already exists; choose a new folder for the converted dataset, or pass --overwrite to replace it`);
+  }
+  checkOutput('--out', values.out!, { kind: 'dir', overwrite: Boolean(values.overwrite) });
   const cases = modality === 'ceT1' ? crossmodaTrainingCases(await readCrossmodaDataset(positionals[0]), 'ceT1') : await listTrainingCases(positionals[0]);
   let bar: ProgressBar | undefined;
   const n = await convertDataset(cases, values.out!, {
     labelMap,
     channelNames: modality === 'ceT1' ? ['ceT1'] : undefined,
+    overwrite: Boolean(values.overwrite),
     onCase: (_done, total, id) => {
       bar ??= new ProgressBar(total, 'convert');
       bar.tick(1, id);

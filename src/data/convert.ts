@@ -7,8 +7,7 @@
  * destination and renamed at the end, so a failed conversion leaves no half-written dataset.
  */
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { replaceFolder } from '../util/replace-folder.js';
 import { readNifti } from '../volume/nifti-file.js';
 import { defaultDatatype } from '../volume/nifti.js';
 import type { Volume } from '../volume/volume.js';
@@ -29,6 +28,11 @@ export interface ConvertOptions {
   channelNames?: readonly string[];
   /** Called after each case. */
   onCase?: (done: number, total: number, id: string) => void;
+  /**
+   * Replace an existing `dest` that is a dataset (holds a `dataset.json`), swapped in whole once the
+   * new one is complete (default false: an existing `dest` is an error).
+   */
+  overwrite?: boolean;
 }
 
 /** The label values meatus works with. */
@@ -80,7 +84,7 @@ export function relabel(label: Volume, map: ReadonlyMap<number, number>, file: s
 }
 
 /**
- * Writes `cases` as an nnU-Net raw dataset at `dest` (which must not exist): images in their stored
+ * Writes `cases` as an nnU-Net raw dataset at `dest` (which must not exist, unless `opts.overwrite`): images in their stored
  * datatype, labels relabelled by `opts.labelMap` to meatus's values, and a `dataset.json`.
  * @returns the number of cases written.
  * @throws Error if `dest` exists or no case is given, naming the file when one cannot be read, has
@@ -93,40 +97,39 @@ export async function convertDataset(
   opts: ConvertOptions = {},
 ): Promise<number> {
   if (cases.length === 0) throw new Error('convertDataset: no labelled case to convert');
-  if (existsSync(dest))
-    throw new Error(`${dest}: already exists; choose a new folder for the converted dataset`);
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.tmp`);
+  if (existsSync(dest) && !opts.overwrite)
+    throw new Error(`${dest}: already exists; choose a new folder for the converted dataset, or overwrite it`);
   const map = opts.labelMap ?? new Map<number, number>();
-  try {
-    let done = 0;
-    for (const c of cases) {
-      const images: Volume[] = [];
-      for (const path of c.images) images.push(await readNifti(path));
-      const label = await readNifti(c.label);
-      if (label.shape.some((s, a) => s !== images[0].shape[a])) {
-        throw new Error(
-          `${c.label}: shape ${label.shape.join('×')}, expected ${images[0].shape.join('×')} (the shape of ${c.images[0]})`,
-        );
+  await replaceFolder(
+    dest,
+    async (tmp) => {
+      let done = 0;
+      for (const c of cases) {
+        const images: Volume[] = [];
+        for (const path of c.images) images.push(await readNifti(path));
+        const label = await readNifti(c.label);
+        if (label.shape.some((s, a) => s !== images[0].shape[a])) {
+          throw new Error(
+            `${c.label}: shape ${label.shape.join('×')}, expected ${images[0].shape.join('×')} (the shape of ${c.images[0]})`,
+          );
+        }
+        const labels = relabel(label, map, c.label);
+        await writeNnunetCase(tmp, c.id, images, labels, { imageDatatype: defaultDatatype(images[0].data) });
+        opts.onCase?.(++done, cases.length, c.id);
       }
-      const labels = relabel(label, map, c.label);
-      await writeNnunetCase(tmp, c.id, images, labels, { imageDatatype: defaultDatatype(images[0].data) });
-      opts.onCase?.(++done, cases.length, c.id);
-    }
-    await writeDatasetJson(
-      tmp,
-      datasetJson(cases.length, {
-        channel_names: Object.fromEntries(
-          cases[0].images.map((_, i) => [
-            String(i),
-            opts.channelNames?.[i] ?? (i === 0 ? 'T2' : `channel${i}`),
-          ]),
-        ),
-      }),
-    );
-    await rename(tmp, dest);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+      await writeDatasetJson(
+        tmp,
+        datasetJson(cases.length, {
+          channel_names: Object.fromEntries(
+            cases[0].images.map((_, i) => [
+              String(i),
+              opts.channelNames?.[i] ?? (i === 0 ? 'T2' : `channel${i}`),
+            ]),
+          ),
+        }),
+      );
+    },
+    { refuse: (names) => (names.includes('dataset.json') ? undefined : 'it holds no dataset.json, so it is not a dataset to replace') },
+  );
   return cases.length;
 }

@@ -4,7 +4,7 @@
 // nnU-Net raw layout and labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +89,23 @@ test('meatus dataset convert: crossMoDA-coded labels → an nnU-Net raw dataset 
     await assert.rejects(convertDataset([], out), /no labelled case/);
     const again = await cli('dataset', 'convert', src, '--out', out, '--map', '1=2,2=1,3=0');
     assert.equal(again.code, 2);
-    assert.match(again.err, /already exists/);
+    assert.match(again.err, /already exists; .* or pass --overwrite to replace it/);
+    // --overwrite replaces it whole (here with the codes read the other way round)…
+    const over = await cli('dataset', 'convert', src, '--out', out, '--map', '3=0', '--overwrite');
+    assert.equal(over.code, 0, over.err);
+    const relabelled = await readNifti((await readNnunetDataset(out)).training[0].label!);
+    assert.deepEqual(Array.from(relabelled.data.slice(0, 13)), [1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 0]);
+    // …but never a folder that is not a dataset, nor the source itself.
+    const other = join(src, 'notes');
+    await mkdir(other);
+    await writeFile(join(other, 'mine.txt'), 'keep');
+    const refused = await cli('dataset', 'convert', src, '--out', other, '--map', '3=0', '--overwrite');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /notes: not replaced: it holds no dataset\.json/);
+    assert.equal(await readFile(join(other, 'mine.txt'), 'utf8'), 'keep');
+    const self = await cli('dataset', 'convert', src, '--out', src, '--map', '3=0', '--overwrite');
+    assert.equal(self.code, 2);
+    assert.match(self.err, /the source folder itself/);
   } finally {
     await rm(src, { recursive: true, force: true });
   }
