@@ -88,7 +88,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`meatus ${command}: ${err.message}\nRun 'meatus ${command} --help' for the options.`);
       return 2;
     }
-    console.error(`meatus ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    // A library error that names the command already ("segment: …") is not prefixed twice.
+    console.error(`meatus ${name}: ${message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message}`);
     if (process.env.MEATUS_DEBUG) console.error(err);
     return 1;
   }

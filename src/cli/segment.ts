@@ -245,7 +245,8 @@ export async function run(argv: string[]): Promise<number> {
       if (st.state !== 'complete') todo.push(path);
     }
     const skipped = inputs.length - todo.length;
-    const share = part ? `part ${part.k}/${part.n}: ${inputs.length} cases` : `${inputs.length} cases`;
+    const cases = `${inputs.length} case${inputs.length === 1 ? '' : 's'}`;
+    const share = part ? `part ${part.k}/${part.n}: ${cases}` : cases;
     console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${todo.length} to segment`);
     // Every input checked before any is segmented.
     const headerNotes = new Map<string, string[]>();

@@ -143,7 +143,9 @@ async function nnunetPairs(root: string, problems: Problem[]): Promise<{ pairs: 
   try {
     ds = await readNnunetDataset(root);
   } catch (e) {
-    problems.push({ file: join(root, 'dataset.json'), field: 'dataset.json', message: (e as Error).message });
+    const file = join(root, 'dataset.json');
+    const message = (e as Error).message;
+    problems.push({ file, field: 'dataset.json', message: message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message });
     return undefined;
   }
   const pairs: Pair[] = [];

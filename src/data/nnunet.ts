@@ -131,7 +131,10 @@ export async function readNnunetDataset(root: string): Promise<NnunetDataset> {
   try {
     text = await readFile(jsonPath, 'utf8');
   } catch (e) {
-    throw new Error(`${jsonPath}: cannot read (${(e as Error).message}); expected an nnU-Net raw dataset folder`);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`;
+    throw new Error(
+      `${jsonPath}: ${why}; expected an nnU-Net raw dataset folder (dataset.json, imagesTr/, labelsTr/) or crossMoDA-named files`,
+    );
   }
   const json = parseDatasetJson(text, jsonPath);
   const nch = Object.keys(json.channel_names).length;

@@ -155,7 +155,8 @@ test('check: missing dataset.json and a numTraining mismatch', async () => {
   await withDir(async (dir) => {
     await mkdir(join(dir, 'imagesTr'));
     let r = await checkDataset(dir);
-    assert.match(r.problems[0].message, /dataset\.json: cannot read/);
+    assert.equal(r.problems[0].file, join(dir, 'dataset.json'));
+    assert.match(r.problems[0].message, /^no such file; expected an nnU-Net raw dataset folder \(dataset\.json, imagesTr\/, labelsTr\/\) or crossMoDA-named files$/);
     await goodDataset(dir);
     await writeDatasetJson(dir, datasetJson(5));
     r = await checkDataset(dir);
