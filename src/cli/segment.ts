@@ -236,22 +236,22 @@ export async function run(argv: string[]): Promise<number> {
     report: !values['no-report'],
   };
   try {
-    const todo: string[] = [];
+    const pending: string[] = [];
     for (const path of inputs) {
       const st = values.overwrite || values.demo ? { state: 'absent' as const } : await caseState(out, caseIdOf(path), resolve(path), settings);
       if (st.state === 'different') {
         throw new Error(`${join(out, caseIdOf(path))}: outputs exist, ${st.why}; pass --overwrite to replace them or choose another --out`);
       }
-      if (st.state !== 'complete') todo.push(path);
+      if (st.state !== 'complete') pending.push(path);
     }
-    const skipped = inputs.length - todo.length;
+    const skipped = inputs.length - pending.length;
     const cases = `${inputs.length} case${inputs.length === 1 ? '' : 's'}`;
     const share = part ? `part ${part.k}/${part.n}: ${cases}` : cases;
-    console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${todo.length} to segment`);
+    console.error(`${share}; ${skipped} already complete in ${out} (skipped), ${pending.length} to segment`);
     // Every input checked before any is segmented.
     const headerNotes = new Map<string, string[]>();
     const bad: string[] = [];
-    for (const path of todo) {
+    for (const path of pending) {
       try {
         headerNotes.set(path, await checkInput(path, models, nonfinite));
       } catch (e) {
@@ -259,8 +259,8 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     if (bad.length === 1) throw new Error(bad[0]);
-    if (bad.length > 1) throw new Error(`${bad.length} of the ${todo.length} inputs cannot be segmented; nothing was:\n  ${bad.join('\n  ')}`);
-    for (const path of todo) {
+    if (bad.length > 1) throw new Error(`${bad.length} of the ${pending.length} inputs cannot be segmented; nothing was:\n  ${bad.join('\n  ')}`);
+    for (const path of pending) {
       const id = caseIdOf(path);
       const t2 = checkInputImage(await readNifti(path), path, nonfinite);
       const bars = new Map<string, ProgressBar>();
