@@ -28,9 +28,6 @@ export interface Reorientation {
   flip: [boolean, boolean, boolean];
 }
 
-/** The reordering that changes nothing. */
-export const IDENTITY_REORIENTATION: Reorientation = { permutation: [0, 1, 2], flip: [false, false, false] };
-
 const OPPOSITE: Record<AxisCode, AxisCode> = { R: 'L', L: 'R', A: 'P', P: 'A', S: 'I', I: 'S' };
 
 /**

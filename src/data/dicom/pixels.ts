@@ -32,11 +32,6 @@ const COMPRESSED: Readonly<Record<string, string>> = {
   '1.2.840.10008.1.2.5': 'RLE Lossless',
 };
 
-/** Whether pixel data in this transfer syntax can be decoded here. */
-export function isNativeTransferSyntax(uid: string): boolean {
-  return uid in NATIVE;
-}
-
 /**
  * Why a transfer syntax cannot be decoded (its name and UID), or undefined when it can.
  * @example transferSyntaxProblem('1.2.840.10008.1.2.4.70') // 'compressed transfer syntax JPEG Lossless, … (1.2.840.10008.1.2.4.70) …'
