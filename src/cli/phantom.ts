@@ -27,6 +27,12 @@ options:
   --seed S         seed (default 0); the same seed gives identical files
   --patients P     number of patients (default: N × 137/227, the paper's ratio)
   --fov crop|head  crop around the IAC (default) or a whole-head volume
+  --geometry G     head FOV at a public dataset's geometry: ciss (384×384×80 at 0.41×0.41×1.5 mm),
+                   fiesta (512×512×120 at 0.47×0.47×1 mm), iso (256×256×176 at 1 mm, sagittal),
+                   tse (224×224×60 at 1×1×2 mm), slab (448×448×40 at 0.45×0.45×1 mm), or mixed
+                   (one per patient); implies --fov head, and varies contrast and ghosting
+  --healthy P      fraction of patients without a tumour (default 0)
+  --nf2 P          fraction of patients with a tumour on each side (NF2; default 0)
   --koos 1-4       fix the Koos grade (default: random)
   --preview FILE   also write a PNG of axial slices with the labels (EM red, IM green)
   --preview-cases K  cases shown in the preview (default 3, one per patient)
@@ -52,6 +58,9 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       patients: { type: 'string' },
       fov: { type: 'string' },
+      geometry: { type: 'string' },
+      healthy: { type: 'string' },
+      nf2: { type: 'string' },
       koos: { type: 'string' },
       preview: { type: 'string' },
       'preview-cases': { type: 'string' },
@@ -75,6 +84,21 @@ export async function run(argv: string[]): Promise<number> {
       throw new Error(`--fov: expected crop or head, got '${values.fov}'`);
     config.fov = values.fov;
   }
+  if (values.geometry !== undefined) {
+    if (values.fov === 'crop') throw new UsageError('--geometry: goes with --fov head (or alone), not --fov crop');
+    config.fov = 'head';
+    config.headGeometry = values.geometry;
+  }
+  const fraction = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (v.trim() === '' || !(x >= 0 && x <= 1)) throw new UsageError(`--${flag}: expected a fraction between 0 and 1, got '${v}'`);
+    return x;
+  };
+  const healthy = fraction('healthy', values.healthy);
+  if (healthy !== undefined) config.healthyProbability = healthy;
+  const nf2 = fraction('nf2', values.nf2);
+  if (nf2 !== undefined) config.bilateralProbability = nf2;
   if (values.koos !== undefined) {
     const k = Number(values.koos);
     if (![1, 2, 3, 4].includes(k)) throw new Error(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
@@ -114,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
         shown.push(ph);
       }
       console.log(
-        `${name}  Koos ${m.koos}  ${m.side.padEnd(5)}  ${m.shape.join('×')} @ ${m.spacing.join('×')} mm` +
+        `${name}  ${m.healthy ? 'healthy     ' : m.tumours.length > 1 ? `NF2 Koos ${m.tumours.map((t) => t.koos).join('+')}` : `Koos ${m.koos}  ${m.side.padEnd(5)}`}  ${m.shape.join('×')} @ ${m.spacing.join('×')} mm` +
           `  EM ${m.volumes.extrameatal.toFixed(0)} mm³  IM ${m.volumes.intrameatal.toFixed(0)} mm³${m.oblique ? '  oblique' : ''}`,
       );
     },

@@ -49,6 +49,8 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        NaN/Inf voxels in a training image: refuse it (default) or replace them by
                        the image's smallest finite value
   --fresh              ignore an existing checkpoint in --out (default: resume)
+  --pretrained FILE    start from this checkpoint's weights (same task and network; fine-tuning,
+                       as nnU-Net's -pretrained_weights); ignored when the run resumes
   --nproc-per-node N   data-parallel training in N processes on this machine (c10d: Gloo on CPU,
                        NCCL on CUDA, one GPU per process); the plan's batch is split across them.
                        Under torchrun, srun or a Kubernetes job, set RANK, WORLD_SIZE, LOCAL_RANK,
@@ -123,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
         'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
-        fresh: flag, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
+        fresh: flag, pretrained: o, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
       },
       required: ['dataset', 'task'],
       aliases: { workers: 'jobs' },
@@ -154,6 +156,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // One GPU per local rank, as torchrun's users set it.
   const device: Device = launch && deviceKind === 'cuda' ? `cuda:${launch.localRank}` : deviceKind;
+  if (values.pretrained !== undefined && !existsSync(values.pretrained)) throw new UsageError(`--pretrained ${values.pretrained}: no such file`);
   const dataset = resolve(values.dataset!);
   if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   if (task !== 'wholeTumour' && existsSync(join(dataset, 'dataset.json'))) {
@@ -214,6 +217,7 @@ export async function run(argv: string[]): Promise<number> {
       amp: device !== 'cpu' && !values['no-amp'],
       workers,
       resume: !values.fresh,
+      ...(values.pretrained !== undefined ? { pretrained: resolve(values.pretrained) } : {}),
     };
     if (launch && lead) joinProcessGroup(launch, device, distTimeout);
     if (lead) console.error(`training ${task} on ${trainCases.length} cases (validation ${validationCases.length}) → ${out}`);

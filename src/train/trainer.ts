@@ -68,6 +68,12 @@ export interface TrainConfig {
   workers: number;
   /** Resume from `checkpoint_last.safetensors` when present. */
   resume: boolean;
+  /**
+   * Start from these weights (a meatus checkpoint of the same task and network; nnU-Net's
+   * `-pretrained_weights`): fine-tuning. Only the weights are taken — optimizer, epoch and EMA start
+   * fresh. Ignored when the run resumes.
+   */
+  pretrained?: string;
 }
 
 /** nnU-Net's values; the caller supplies task, data, plan, out and the case lists. */
@@ -218,6 +224,20 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
     const done = state.epoch + 1;
     if (lead) console.error(done >= c.epochs ? `${c.out}: all ${c.epochs} epochs are done (${done} trained)` : `resuming ${c.out}: ${done} of ${c.epochs} epochs done`);
     if (lead && state.log.length > 0) await writeLog();
+  }
+  else if (c.pretrained) {
+    const ck = await loadCheckpoint<CheckpointMeta>(c.pretrained, c.device);
+    try {
+      if (ck.meta?.task !== task) throw new Error(`--pretrained ${c.pretrained}: a checkpoint of task '${ck.meta?.task}', this run is '${task}'`);
+      if (JSON.stringify(ck.meta.plan.network) !== JSON.stringify(plan.network)) {
+        throw new Error(`--pretrained ${c.pretrained}: the checkpoint's network (features ${ck.meta.plan.network.features.join(', ')}) differs from the plan's (${plan.network.features.join(', ')}); fine-tune with the checkpoint's plan (its network and patch)`);
+      }
+      net.loadStateDict(ck.model);
+    } finally {
+      Object.values(ck.model).forEach((t) => t.dispose());
+      Object.values(ck.optimizer?.tensors ?? {}).forEach((t) => t.dispose());
+    }
+    if (lead) console.error(`starting from the weights of ${c.pretrained}`);
   }
   if (world > 1) {
     // Equal on every rank iff world · Σe² = (Σe)² (the variance of the ranks' epochs is 0).

@@ -13,7 +13,7 @@
 import type { Mat4, Vec3 } from '../../volume/volume.js';
 import type { Rng } from '../random.js';
 import type { Anatomy, Side } from './anatomy.js';
-import type { PhantomConfig } from './config.js';
+import { HEAD_GEOMETRIES, type HeadGeometry, type PhantomConfig } from './config.js';
 import { type M3, type P3, apply3, identity3, mul3, rotationDeg, sub, transpose3 } from './geometry.js';
 import type { RenderGrid } from './render.js';
 
@@ -26,6 +26,16 @@ export interface Protocol {
   oblique: boolean;
   /** In-plane axes flipped (i → left, j → posterior). */
   flipped: boolean;
+  /** Slices stored sagittally: array axis 0 runs left–right, axis 1 superior–inferior, axis 2 anterior–posterior. */
+  sagittal: boolean;
+  /** The named head geometry, if any. */
+  geometry?: string;
+  /** Nominal height of the FOV centre above the IAC level, mm (head FOV). */
+  centreZ: number;
+  /** Contrast exponent γ (signals s → s^γ). */
+  contrast: number;
+  /** Ghost amplitude (relative) and its shift as a fraction of the phase-encoding extent. */
+  ghost: { amplitude: number; shift: number };
 }
 
 /** One acquisition: protocol plus this timepoint's pose and field-of-view placement. */
@@ -43,15 +53,28 @@ export interface Acquisition extends Protocol {
 export function drawProtocol(rng: Rng, c: PhantomConfig): Protocol {
   const sIn = rng.uniform(...(c.fov === 'head' ? c.headInPlaneSpacing : c.inPlaneSpacing));
   const sz = rng.uniform(...c.sliceSpacing);
-  const spacing: Vec3 = [sz, sIn, sIn];
-  const shape: Vec3 =
+  let spacing: Vec3 = [sz, sIn, sIn];
+  let shape: Vec3 =
     c.fov === 'head'
       ? [...c.headMatrix]
       : [Math.max(1, Math.round(c.cropSizeMm[0] / sz)), Math.max(1, Math.round(c.cropSizeMm[1] / sIn)), Math.max(1, Math.round(c.cropSizeMm[2] / sIn))];
   const oblique = rng.bool(c.obliqueProbability);
   const m = c.obliqueMaxDeg;
   const gridRotation = oblique ? rotationDeg(rng.uniform(-m, m), rng.uniform(-m, m), rng.uniform(-m, m)) : identity3();
-  return { spacing, shape, gridRotation, oblique, flipped: rng.bool(c.flipProbability) };
+  const flipped = rng.bool(c.flipProbability);
+  // Draws below come after the original ones, so older configs give the same phantoms.
+  let geometry: string | undefined;
+  let named: HeadGeometry | undefined;
+  if (c.fov === 'head' && c.headGeometry !== undefined) {
+    const names = Object.keys(HEAD_GEOMETRIES);
+    geometry = c.headGeometry === 'mixed' ? names[rng.int(0, names.length)] : c.headGeometry;
+    named = HEAD_GEOMETRIES[geometry];
+    shape = [...named.matrix];
+    spacing = [...named.spacing];
+  }
+  const contrast = rng.uniform(...c.contrast);
+  const ghost = { amplitude: rng.uniform(...c.ghosting), shift: rng.uniform(0.25, 0.5) };
+  return { spacing, shape, gridRotation, oblique, flipped, sagittal: named?.storage === 'sagittal', ...(geometry ? { geometry } : {}), centreZ: named?.centreZ ?? 5, contrast, ghost };
 }
 
 /**
@@ -66,17 +89,25 @@ export function drawAcquisition(rng: Rng, c: PhantomConfig, p: Protocol, anatomy
   const poseShift: P3 = [rng.uniform(-sh, sh), rng.uniform(-sh, sh), rng.uniform(-sh, sh)];
   let centreHead: P3;
   if (c.fov === 'head') {
-    centreHead = [0, -5, 5];
+    centreHead = [0, -5, p.centreZ];
   } else {
     const porus = anatomy.ears[side].porus;
     const s = side === 'right' ? 1 : -1;
     const j = c.cropJitterMm;
     centreHead = [porus[0] - s * 9 + rng.uniform(-j, j), porus[1] - 2 + rng.uniform(-j, j), porus[2] + rng.uniform(-j, j)];
   }
+  if (c.fov === 'head' && c.headGeometry !== undefined) {
+    const j = c.headJitterMm;
+    centreHead = [centreHead[0] + rng.uniform(-j, j) * 0.5, centreHead[1] + rng.uniform(-j, j), centreHead[2] + rng.uniform(-j, j)];
+  }
   const centreRas = apply3(poseRotation, centreHead).map((v, i) => v + poseShift[i]) as P3;
   const [sz, sy, sx] = p.spacing;
   const fx = p.flipped ? -1 : 1;
-  const scaleM: M3 = [fx * sx, 0, 0, 0, fx * sy, 0, 0, 0, sz];
+  // Columns: the RAS direction (times the voxel size) of array axes i (fastest), j, k.
+  const scaleM: M3 = p.sagittal
+    ? // i → anterior-to-posterior (or back), j → superior-to-inferior, k → left-to-right
+      [0, 0, sz, -fx * sx, 0, 0, 0, -sy, 0]
+    : [fx * sx, 0, 0, 0, fx * sy, 0, 0, 0, sz];
   const D = mul3(p.gridRotation, scaleM);
   const [nz, ny, nx] = p.shape;
   const mid = apply3(D, [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2]);

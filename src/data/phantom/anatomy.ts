@@ -67,6 +67,57 @@ function drawEar(rng: Rng, side: Side): Ear {
   };
 }
 
+/**
+ * The arteries of the posterior fossa, drawn as T2 flow voids: the vertebral arteries joining into
+ * the basilar artery in front of the brainstem, and on each side an anterior inferior cerebellar
+ * artery (AICA) looping from the basilar towards the porus — the loop that, on a CISS, mimics a
+ * small intracanalicular tumour when it reaches into the canal.
+ */
+export interface Vessels {
+  /** Basilar artery: x offset from the midline, radius, mm. */
+  basilarX: number;
+  basilarRadius: number;
+  /** Per side: how deep the AICA loop reaches towards the porus (0: stays in the cistern, 1: at the porus), and its radius. */
+  aica: { left: { reach: number; radius: number }; right: { reach: number; radius: number } };
+}
+
+/** Draws a patient's arteries. */
+export function drawVessels(rng: Rng): Vessels {
+  const loop = () => ({ reach: rng.uniform(0.2, 1.05), radius: rng.uniform(0.45, 0.8) });
+  return { basilarX: rng.uniform(-3, 3), basilarRadius: rng.uniform(1.3, 1.9), aica: { left: loop(), right: loop() } };
+}
+
+/** The arteries as shapes (pushed by a mass like the brainstem). */
+export function vesselShapes(a: Anatomy, v: Vessels, mass?: Warp): Shape[] {
+  const bs = a.brainstem;
+  const yB = bs.centre[1] + bs.semi[1] + v.basilarRadius + 0.8;
+  const top: P3 = [v.basilarX, yB, 18];
+  const join: P3 = [v.basilarX * 0.5, yB + 1, -26];
+  const push = (sh: Shape) => pushedAway(sh, mass);
+  const shapes: Shape[] = [
+    push(capsule('basilar', Tissue.vessel, join, top, v.basilarRadius)),
+    push(capsule('vertebral-left', Tissue.vessel, [-9, yB - 4, -48], join, v.basilarRadius * 0.8)),
+    push(capsule('vertebral-right', Tissue.vessel, [9, yB - 4, -48], join, v.basilarRadius * 0.8)),
+  ];
+  for (const side of ['left', 'right'] as const) {
+    const ear = a.ears[side];
+    const loop = v.aica[side];
+    const s = side === 'right' ? 1 : -1;
+    const origin: P3 = [v.basilarX, yB, -14];
+    const mid: P3 = [s * bs.semi[0] * 1.1, ear.porus[1] + 4, ear.porus[2] - 5];
+    const apex = addScaled(mid, addScaled(ear.porus, mid, -1), loop.reach);
+    const back: P3 = [apex[0] - s * 5, apex[1] - 5, apex[2] - 3];
+    const end: P3 = [s * bs.semi[0] * 1.3, bs.centre[1] - 14, -16];
+    shapes.push(
+      push(capsule(`aica-${side}`, Tissue.vessel, origin, mid, loop.radius, true)),
+      push(capsule(`aica-${side}`, Tissue.vessel, mid, apex, loop.radius, true)),
+      push(capsule(`aica-${side}`, Tissue.vessel, apex, back, loop.radius, true)),
+      push(capsule(`aica-${side}`, Tissue.vessel, back, end, loop.radius, true)),
+    );
+  }
+  return shapes;
+}
+
 /** Draws a patient's anatomy. */
 export function drawAnatomy(rng: Rng): Anatomy {
   const headSemi: P3 = [rng.uniform(70, 78), rng.uniform(88, 98), rng.uniform(82, 90)];

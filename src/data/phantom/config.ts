@@ -7,8 +7,37 @@ import type { Vec3 } from '../../volume/volume.js';
 import type { Side } from './anatomy.js';
 import type { Koos } from './tumour.js';
 
-/** Field of view: a crop around the affected IAC (training) or a whole-head volume (inference benchmarks). */
+/** Field of view: a crop around the affected IAC, or a whole-head (or posterior-fossa slab) volume as scanners write it. */
 export type FieldOfView = 'crop' | 'head';
+
+/**
+ * A head-FOV protocol at the geometry of a public VS dataset or a clinical routine: matrix
+ * `[slices, rows, columns]` in storage order, voxel size in mm in the same order, how the slices
+ * are stored (axial: array axis 0 runs inferior–superior; sagittal: it runs left–right), and the
+ * range of its contrast exponent (see {@link PhantomConfig.contrast}).
+ */
+export interface HeadGeometry {
+  matrix: Vec3;
+  spacing: Vec3;
+  storage: 'axial' | 'sagittal';
+  /** Where the slab is centred, mm above the IAC level (head coordinates); jittered by `headJitterMm`. */
+  centreZ: number;
+}
+
+/**
+ * The named head geometries. `ciss`: 384 × 384 × 80 at 0.41 × 0.41 × 1.5 mm (3D CISS, as in the
+ * crossMoDA hrT2 scans); `fiesta`: 512 × 512 × 120 at 0.47 × 0.47 × 1.0 mm (3D FIESTA); `iso`:
+ * 256 × 256 × 176 at 1 mm isotropic, stored sagittally (3D SPACE/CUBE); `tse`: 224 × 224 × 60 at
+ * 1 × 1 × 2 mm (clinical 2D TSE); `slab`: 448 × 448 × 40 at 0.45 × 0.45 × 1.0 mm (a posterior-fossa
+ * slab around the IACs).
+ */
+export const HEAD_GEOMETRIES: Readonly<Record<string, HeadGeometry>> = Object.freeze({
+  ciss: { matrix: [80, 384, 384], spacing: [1.5, 0.41, 0.41], storage: 'axial', centreZ: 0 },
+  fiesta: { matrix: [120, 512, 512], spacing: [1.0, 0.47, 0.47], storage: 'axial', centreZ: 5 },
+  iso: { matrix: [176, 256, 256], spacing: [1, 1, 1], storage: 'sagittal', centreZ: 25 },
+  tse: { matrix: [60, 224, 224], spacing: [2, 1, 1], storage: 'axial', centreZ: 5 },
+  slab: { matrix: [40, 448, 448], spacing: [1.0, 0.45, 0.45], storage: 'axial', centreZ: 0 },
+} satisfies Record<string, HeadGeometry>);
 
 /** The phantom's parameters. Ranges `[lo, hi]` are drawn uniformly per patient. */
 export interface PhantomConfig {
@@ -22,6 +51,31 @@ export interface PhantomConfig {
   inPlaneSpacing: [number, number];
   /** In-plane voxel size range for the whole-head FOV, mm (default 0.5–0.55, so 384 voxels cover a head). */
   headInPlaneSpacing: [number, number];
+  /**
+   * Head FOV only: a named geometry of {@link HEAD_GEOMETRIES}, `mixed` (one drawn per patient),
+   * or undefined (default) for `headMatrix` at `headInPlaneSpacing` × `sliceSpacing`.
+   */
+  headGeometry?: string;
+  /** Largest random shift of the head-FOV centre from its nominal place, mm (default 8). */
+  headJitterMm: number;
+  /** Probability that a patient has no tumour (a healthy head; default 0). */
+  healthyProbability: number;
+  /** Probability that a patient with a tumour has one on each side (NF2; default 0). */
+  bilateralProbability: number;
+  /**
+   * Range of the protocol's contrast exponent γ: each tissue signal s (CSF = 1) becomes s^γ — above
+   * 1 darker brain (CISS-like), below 1 flatter contrast (TSE-like). Default [1, 1] (none);
+   * with a named `headGeometry`, {@link VARIED_LOOK}'s.
+   */
+  contrast: [number, number];
+  /**
+   * Range of the amplitude of motion-like ghosting: a copy of the image shifted by a drawn fraction
+   * of the field of view along the phase-encoding axis (array axis 1), relative to the image.
+   * Default [0, 0] (none); with a named `headGeometry`, {@link VARIED_LOOK}'s.
+   */
+  ghosting: [number, number];
+  /** Probability that the patient has vessels (basilar and vertebral arteries, an AICA loop) drawn as flow voids (default 1). */
+  vesselProbability: number;
   /** Slice spacing range, mm (default 1.0–1.5). */
   sliceSpacing: [number, number];
   /** A fixed Koos grade, or undefined to draw one from `koosWeights`. */
@@ -57,6 +111,9 @@ export interface PhantomConfig {
   labelRule: 'centre' | 'majority';
 }
 
+/** The contrast and ghosting ranges a named head geometry gets unless the config sets them. */
+export const VARIED_LOOK: Readonly<{ contrast: [number, number]; ghosting: [number, number] }> = Object.freeze({ contrast: [0.8, 1.3], ghosting: [0, 0.05] });
+
 /** The defaults. */
 export const DEFAULT_PHANTOM_CONFIG: Readonly<PhantomConfig> = Object.freeze({
   fov: 'crop',
@@ -65,6 +122,12 @@ export const DEFAULT_PHANTOM_CONFIG: Readonly<PhantomConfig> = Object.freeze({
   inPlaneSpacing: [0.4, 0.6],
   headInPlaneSpacing: [0.5, 0.55],
   sliceSpacing: [1.0, 1.5],
+  headJitterMm: 8,
+  healthyProbability: 0,
+  bilateralProbability: 0,
+  contrast: [1, 1],
+  ghosting: [0, 0],
+  vesselProbability: 1,
   koosWeights: [0.25, 0.35, 0.25, 0.15],
   obliqueProbability: 0.25,
   obliqueMaxDeg: 20,
@@ -105,17 +168,31 @@ function vec(name: string, v: unknown, min: number, max: number, integer: boolea
  */
 export function resolvePhantomConfig(partial: Partial<PhantomConfig> = {}): PhantomConfig {
   for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_PHANTOM_CONFIG) && key !== 'koos' && key !== 'side' && key !== 'supersample') {
+    if (!(key in DEFAULT_PHANTOM_CONFIG) && key !== 'koos' && key !== 'side' && key !== 'supersample' && key !== 'headGeometry') {
       throw new Error(`PhantomConfig.${key}: unknown option`);
     }
   }
   const c: PhantomConfig = { ...DEFAULT_PHANTOM_CONFIG, ...partial };
+  // A named head geometry stands for scans as they come: their look varies unless told otherwise.
+  if (c.fov === 'head' && c.headGeometry !== undefined) {
+    if (partial.contrast === undefined) c.contrast = [...VARIED_LOOK.contrast];
+    if (partial.ghosting === undefined) c.ghosting = [...VARIED_LOOK.ghosting];
+  }
   if (c.fov !== 'crop' && c.fov !== 'head') throw new Error(`PhantomConfig.fov: expected 'crop' or 'head', got ${JSON.stringify(c.fov)}`);
   vec('cropSizeMm', c.cropSizeMm, 8, 400, false);
   vec('headMatrix', c.headMatrix, 8, 1024, true);
   range('inPlaneSpacing', c.inPlaneSpacing, 0.05, 5);
   range('headInPlaneSpacing', c.headInPlaneSpacing, 0.05, 5);
   range('sliceSpacing', c.sliceSpacing, 0.05, 10);
+  if (c.headGeometry !== undefined && c.headGeometry !== 'mixed' && !Object.hasOwn(HEAD_GEOMETRIES, c.headGeometry)) {
+    throw new Error(`PhantomConfig.headGeometry: expected ${[...Object.keys(HEAD_GEOMETRIES), 'mixed'].join(', ')}, got ${JSON.stringify(c.headGeometry)}`);
+  }
+  num('headJitterMm', c.headJitterMm, 0, 50);
+  num('healthyProbability', c.healthyProbability, 0, 1);
+  num('bilateralProbability', c.bilateralProbability, 0, 1);
+  range('contrast', c.contrast, 0.3, 3);
+  range('ghosting', c.ghosting, 0, 0.5);
+  num('vesselProbability', c.vesselProbability, 0, 1);
   if (c.koos !== undefined && ![1, 2, 3, 4].includes(c.koos)) throw new Error(`PhantomConfig.koos: expected 1, 2, 3 or 4, got ${JSON.stringify(c.koos)}`);
   if (!Array.isArray(c.koosWeights) || c.koosWeights.length !== 4 || !c.koosWeights.every((w) => w >= 0) || !c.koosWeights.some((w) => w > 0)) {
     throw new Error(`PhantomConfig.koosWeights: expected four non-negative numbers, not all zero, got ${JSON.stringify(c.koosWeights)}`);

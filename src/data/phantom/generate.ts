@@ -10,20 +10,39 @@
 
 import type { Vec3, Volume } from '../../volume/volume.js';
 import { Rng, type Seed } from '../random.js';
-import { type Anatomy, type Side, drawAnatomy } from './anatomy.js';
+import { type Anatomy, type Side, type Vessels, drawAnatomy, drawVessels } from './anatomy.js';
 import { type Acquisition, type Protocol, addRicianNoise, applyBiasField, drawAcquisition, drawProtocol, headToRas, renderGrid } from './acquisition.js';
 import { type FieldOfView, type PhantomConfig, resolvePhantomConfig, supersampling } from './config.js';
 import { type P3, apply3 } from './geometry.js';
 import { renderScene } from './render.js';
-import { buildScene, drawSignals } from './scene.js';
+import { type PlacedTumour, buildScene, drawSignals } from './scene.js';
 import { type Koos, type Tumour, drawTumour, emDiameter, imLength, koosOf } from './tumour.js';
+
+/** One tumour of a phantom. */
+export interface PhantomTumourMeta {
+  side: Side;
+  /** Koos grade implied by the tumour size. */
+  koos: Koos;
+  /** Nominal length of the IM part along the canal, mm. */
+  imLengthMm: number;
+  /** Nominal largest EM diameter, mm; absent for Koos I. */
+  emDiameterMm?: number;
+  /** The porus centre and the canal direction (lateral) of its ear in RAS mm. */
+  porusRas: P3;
+  canalAxisRas: P3;
+}
 
 /** What describes a phantom besides its voxels. */
 export interface PhantomMeta {
   /** The seed of the patient. */
   seed: number;
-  /** Koos grade implied by the tumour size. */
-  koos: Koos;
+  /** A healthy head: no tumour (then `koos` is absent, `imLengthMm` is 0, `tumours` is empty). */
+  healthy: boolean;
+  /** Every tumour (two for an NF2 patient), the first one being the one `koos`, `side`, … describe. */
+  tumours: PhantomTumourMeta[];
+  /** Koos grade implied by the (first) tumour's size; absent for a healthy head. */
+  koos?: Koos;
+  /** The side of the (first) tumour; for a healthy head, the side whose porus `porusRas` gives. */
   side: Side;
   /** Nominal length of the IM part along the canal, mm. */
   imLengthMm: number;
@@ -32,6 +51,13 @@ export interface PhantomMeta {
   /** Label volumes in mm³, counted on the label map. */
   volumes: { extrameatal: number; intrameatal: number; total: number };
   fov: FieldOfView;
+  /** The named head geometry (`HEAD_GEOMETRIES`), if one was used. */
+  geometry?: string;
+  /** Slices stored sagittally. */
+  sagittal: boolean;
+  /** Protocol look: contrast exponent and ghost amplitude. */
+  contrast: number;
+  ghosting: number;
   /** Grid rotated against RAS. */
   oblique: boolean;
   /** In-plane axes stored right-to-left / anterior-to-posterior. */
@@ -67,6 +93,12 @@ export interface PhantomPatient {
   side: Side;
   koos: Koos;
   tumour: Tumour;
+  /** No tumour is rendered (a healthy head; `tumour` is drawn but not shown). */
+  healthy: boolean;
+  /** NF2: a second tumour in the other ear. */
+  contralateral?: { koos: Koos; tumour: Tumour };
+  /** Arteries, or null when the patient has none drawn. */
+  vessels: Vessels | null;
   signals: Float32Array;
   protocol: Protocol;
   gain: number;
@@ -80,18 +112,61 @@ export function drawPatient(config: PhantomConfig, seed: Seed): PhantomPatient {
   const pick = rng.fork('case');
   const side: Side = config.side ?? (pick.bool() ? 'left' : 'right');
   const koos = config.koos ?? ((pick.weighted(config.koosWeights) + 1) as Koos);
-  return {
+  const protocol = drawProtocol(rng.fork('protocol'), config);
+  const signals = drawSignals(rng.fork('signals')).map((v) => v ** protocol.contrast);
+  const patient: PhantomPatient = {
     seed: rng.seed,
     config,
     anatomy,
     side,
     koos,
     tumour: drawTumour(rng.fork('tumour'), anatomy.ears[side], koos),
-    signals: drawSignals(rng.fork('signals')),
-    protocol: drawProtocol(rng.fork('protocol'), config),
+    healthy: false,
+    vessels: null,
+    signals,
+    protocol,
     gain: pick.uniform(...config.gain),
     noise: pick.uniform(...config.noise),
   };
+  // Draws added after the original ones (their own streams), so older configs give the same patients.
+  const more = rng.fork('cohort');
+  patient.healthy = more.bool(config.healthyProbability);
+  if (!patient.healthy && more.bool(config.bilateralProbability)) {
+    const other: Side = side === 'left' ? 'right' : 'left';
+    const k2 = (more.weighted(config.koosWeights) + 1) as Koos;
+    patient.contralateral = { koos: k2, tumour: drawTumour(rng.fork('tumour-2'), anatomy.ears[other], k2) };
+  }
+  if (more.bool(config.vesselProbability)) patient.vessels = drawVessels(rng.fork('vessels'));
+  return patient;
+}
+
+/** The tumours of a scan: none (healthy), the patient's (possibly grown) one, and an NF2 patient's second. */
+function placedTumours(patient: PhantomPatient, tumour: Tumour): PlacedTumour[] {
+  if (patient.healthy) return [];
+  const out: PlacedTumour[] = [{ side: patient.side, tumour }];
+  if (patient.contralateral) out.push({ side: patient.side === 'left' ? 'right' : 'left', tumour: patient.contralateral.tumour });
+  return out;
+}
+
+/**
+ * Adds a motion-like ghost in place: `amplitude` times the image shifted by `shift` of its extent
+ * along array axis 1 (the phase-encoding direction), wrapping around as a Fourier ghost does.
+ */
+export function addGhost(signal: Float32Array, shape: Vec3, amplitude: number, shift: number): void {
+  if (amplitude <= 0) return;
+  const [nz, ny, nx] = shape;
+  const d = Math.round(shift * ny) % ny;
+  if (d === 0) return;
+  const plane = new Float32Array(ny * nx);
+  for (let k = 0; k < nz; k++) {
+    const off = k * ny * nx;
+    plane.set(signal.subarray(off, off + ny * nx));
+    for (let j = 0; j < ny; j++) {
+      const src = ((j + d) % ny) * nx;
+      const dst = off + j * nx;
+      for (let i = 0; i < nx; i++) signal[dst + i] += amplitude * plane[src + i];
+    }
+  }
 }
 
 /**
@@ -107,11 +182,13 @@ export function renderPhantom(
   const c = patient.config;
   const rng = new Rng(patient.seed).fork(`scan:${scanKey}`);
   const acq: Acquisition = drawAcquisition(rng.fork('pose'), c, patient.protocol, patient.anatomy, patient.side);
-  const scene = buildScene(patient.anatomy, patient.side, tumour, patient.signals);
+  const placed = placedTumours(patient, tumour);
+  const scene = buildScene(patient.anatomy, placed, patient.signals, patient.vessels);
   const r = renderScene(scene, renderGrid(acq), { supersample: supersampling(c), labelRule: c.labelRule });
   const signal = r.signal;
   const gain = patient.gain;
   for (let v = 0; v < signal.length; v++) signal[v] *= gain;
+  addGhost(signal, acq.shape, acq.ghost.amplitude, acq.ghost.shift);
   applyBiasField(signal, acq.shape, rng.fork('bias'), c.biasStrength);
   addRicianNoise(signal, patient.noise * gain, rng.fork('noise'));
   const geometry = { shape: [...acq.shape] as Vec3, spacing: [...acq.spacing] as Vec3, affine: [...acq.affine] };
@@ -121,18 +198,36 @@ export function renderPhantom(
   for (let v = 0; v < r.label.length; v++) counts[r.label[v]]++;
   const voxelMm3 = acq.spacing[0] * acq.spacing[1] * acq.spacing[2];
   const ear = patient.anatomy.ears[patient.side];
-  const em = emDiameter(tumour);
+  const tumours: PhantomTumourMeta[] = placed.map((p) => {
+    const e = patient.anatomy.ears[p.side];
+    const d = emDiameter(p.tumour);
+    return {
+      side: p.side,
+      koos: koosOf(p.tumour),
+      imLengthMm: round(imLength(p.tumour)),
+      ...(d > 0 ? { emDiameterMm: round(d) } : {}),
+      porusRas: headToRas(acq, e.porus).map(round) as P3,
+      canalAxisRas: apply3(acq.poseRotation, e.axis).map((v) => Math.round(v * 1e4) / 1e4) as P3,
+    };
+  });
+  const first = tumours[0];
   return {
     image,
     label,
     meta: {
       seed: patient.seed,
-      koos: koosOf(tumour),
+      healthy: patient.healthy,
+      tumours,
+      ...(first ? { koos: first.koos } : {}),
       side: patient.side,
-      imLengthMm: round(imLength(tumour)),
-      ...(em > 0 ? { emDiameterMm: round(em) } : {}),
+      imLengthMm: first?.imLengthMm ?? 0,
+      ...(first?.emDiameterMm !== undefined ? { emDiameterMm: first.emDiameterMm } : {}),
       volumes: { extrameatal: round(counts[1] * voxelMm3), intrameatal: round(counts[2] * voxelMm3), total: round((counts[1] + counts[2]) * voxelMm3) },
       fov: c.fov,
+      ...(acq.geometry ? { geometry: acq.geometry } : {}),
+      sagittal: acq.sagittal,
+      contrast: round(acq.contrast),
+      ghosting: round(acq.ghost.amplitude),
       oblique: acq.oblique,
       flipped: acq.flipped,
       spacing: acq.spacing.map(round) as Vec3,

@@ -5,7 +5,7 @@
  */
 
 import type { Rng } from '../random.js';
-import { type Anatomy, type Side, anatomyShapes, foliaFluid } from './anatomy.js';
+import { type Anatomy, type Side, type Vessels, anatomyShapes, foliaFluid, vesselShapes } from './anatomy.js';
 import type { RenderScene } from './render.js';
 import { BASE_SIGNAL, TISSUE_COUNT, Tissue } from './tissues.js';
 import { type Tumour, massEffect, tumourShapes } from './tumour.js';
@@ -21,13 +21,27 @@ export function drawSignals(rng: Rng): Float32Array {
   return s;
 }
 
-/** Assembles the scene: anatomy, the tumour in the `side` ear, and the signal function. */
-export function buildScene(anatomy: Anatomy, side: Side, tumour: Tumour, signals: Float32Array): RenderScene {
+/** A tumour placed in one ear. */
+export interface PlacedTumour {
+  side: Side;
+  tumour: Tumour;
+}
+
+/**
+ * Assembles the scene: anatomy, arteries (when given), the tumours (none for a healthy head, one
+ * per side for NF2), and the signal function. The largest tumour's mass effect deforms the brain.
+ */
+export function buildScene(anatomy: Anatomy, tumours: readonly PlacedTumour[], signals: Float32Array, vessels?: Vessels | null): RenderScene {
   if (signals.length !== TISSUE_COUNT) throw new Error(`buildScene: signals has ${signals.length} entries, expected ${TISSUE_COUNT}`);
-  const ear = anatomy.ears[side];
-  const warp = massEffect(ear, tumour);
-  const shapes = [...anatomyShapes(anatomy, warp), ...tumourShapes(ear, tumour)];
+  let warp: ReturnType<typeof massEffect>;
+  for (const t of tumours) {
+    const w = massEffect(anatomy.ears[t.side], t.tumour);
+    if (w && (!warp || w.volume > warp.volume)) warp = w;
+  }
+  const shapes = [...anatomyShapes(anatomy, warp), ...(vessels ? vesselShapes(anatomy, vessels, warp) : [])];
+  for (const t of tumours) shapes.push(...tumourShapes(anatomy.ears[t.side], t.tumour));
   const sig = Float32Array.from(signals);
+  const tumour = tumours[0]?.tumour ?? { signal: sig[Tissue.tumourEM], heterogeneity: 0, waves: new Array<number>(9).fill(0) };
   sig[Tissue.tumourEM] = sig[Tissue.tumourIM] = tumour.signal;
   const csf = sig[Tissue.csf];
   const cb = sig[Tissue.cerebellum];

@@ -27,10 +27,11 @@ export const Tissue = {
   tumourIM: 15,
   cystEM: 16,
   cystIM: 17,
+  vessel: 18,
 } as const;
 
 /** Number of tissue ids. */
-export const TISSUE_COUNT = 18;
+export const TISSUE_COUNT = 19;
 
 /** Relative T2 signal of each tissue id before per-patient jitter (CSF = 1). */
 export const BASE_SIGNAL: readonly number[] = [
@@ -52,6 +53,7 @@ export const BASE_SIGNAL: readonly number[] = [
   0.56, // solid tumour, intrameatal
   0.88, // cyst, extrameatal
   0.88, // cyst, intrameatal
+  0.05, // arteries: flow voids
 ];
 
 /**
