@@ -7,7 +7,7 @@
 import type { Box } from '../volume/bbox.js';
 import { boundingBox, expandBox } from '../volume/bbox.js';
 import { largestComponent } from '../volume/components.js';
-import { voxelCount, volumeLike, type Volume } from '../volume/volume.js';
+import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
 import { maskToPreprocessedGrid } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { argmax, predictCase, type PredictOptions } from './predict.js';
@@ -28,13 +28,51 @@ export interface SegmentOptions extends Omit<PredictOptions, 'region' | 'onProgr
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/** One region the localiser found, where stages 1 and 2 ran at full resolution. */
+export interface LocalisedRegion {
+  /** The box in voxels of the input as stored (`[z, y, x]`, end exclusive), margin included. */
+  start: Vec3;
+  end: Vec3;
+  /** The box's centre in the input's world (RAS) coordinates, mm, and its size in mm. */
+  centreRas: [number, number, number];
+  sizeMm: Vec3;
+  /** The localiser's highest tumour probability in the region (0–1) and its component's volume, mm³. */
+  maxProbability: number;
+  localiserVolumeMm3: number;
+}
+
+/** What the localiser pass found. */
+export interface Localisation {
+  /** The regions, in order of decreasing localiser volume (empty: no tumour, stages 1 and 2 did not run). */
+  regions: LocalisedRegion[];
+  /** Probability threshold and margin used. */
+  threshold: number;
+  marginMm: number;
+  /** The localiser's grid: shape and spacing (mm), `[z, y, x]` in the canonical (RAS) orientation. */
+  gridShape: Vec3;
+  gridSpacing: Vec3;
+}
+
+/** Connected components of the stage-1 whole tumour, before the largest-component rule. */
+export interface ComponentSummary {
+  /** Components found (6-connected), and how many were kept. */
+  found: number;
+  kept: number;
+  /** Volume of each component found, mm³, largest first, and whether it was kept. */
+  components: { volumeMm3: number; kept: boolean }[];
+}
+
 /** What a segmentation returns, in the input's geometry. */
 export interface SegmentResult {
+  /** The localiser pass, when one ran (a model with a localiser and `localise` not false). */
+  localisation?: Localisation;
+  /** The stage-1 components (two-stage pipelines). */
+  components?: ComponentSummary;
   /** 0 background, 1 extrameatal, 2 intrameatal. */
   label: Volume<Uint8Array>;
   wholeTumour: Volume<Uint8Array>;
   probabilities?: Volume<Float32Array>;
-  /** Seconds per stage. */
+  /** Seconds per pass: `localise`, `stage1`, `stage2` (or `baseline`). */
   seconds: Record<string, number>;
   notes: string[];
 }
