@@ -9,7 +9,7 @@ import { integer, parseCli, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { generatePhantomDataset, MAX_PHANTOM_CASES } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
-import type { PhantomConfig } from '../data/phantom/config.js';
+import { HEAD_GEOMETRIES, type PhantomConfig } from '../data/phantom/config.js';
 import { checkSeriesOptions, type SeriesOptions } from '../data/phantom/longitudinal.js';
 import { writePreviewPng } from '../data/preview.js';
 
@@ -86,6 +86,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.geometry !== undefined) {
     if (values.fov === 'crop') throw new UsageError('--geometry: goes with --fov head (or alone), not --fov crop');
+    if (values.geometry !== 'mixed' && !Object.hasOwn(HEAD_GEOMETRIES, values.geometry)) {
+      throw new UsageError(`--geometry: expected ${[...Object.keys(HEAD_GEOMETRIES), 'mixed'].join(', ')}, got '${values.geometry}'`);
+    }
     config.fov = 'head';
     config.headGeometry = values.geometry;
   }

@@ -1,0 +1,43 @@
+// `meatus phantom` with the head options: a named geometry, healthy heads, NF2; bad values exit 2
+// before anything is written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from './run-cli.js';
+import { readNifti } from '../../src/volume/nifti-file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'meatus-cli-phantom-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+test('meatus phantom --geometry tse --healthy 1: a 224 × 224 × 60 head at 1 × 1 × 2 mm with an empty label', async () => {
+  const out = join(dir, 'healthy');
+  const r = await cli('phantom', '--cases', '1', '--geometry', 'tse', '--healthy', '1', '--out', out, '--jobs', '1');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /VS_p001_t01 {2}healthy .* 60×224×224 @ 2×1×1 mm/);
+  const { meta } = JSON.parse(readFileSync(join(out, 'phantoms.json'), 'utf8')).cases[0];
+  assert.equal(meta.healthy, true);
+  assert.equal(meta.geometry, 'tse');
+  assert.deepEqual(meta.tumours, []);
+  const label = await readNifti(join(out, 'labelsTr', 'VS_p001_t01.nii.gz'));
+  assert.deepEqual(label.shape, [60, 224, 224]);
+  assert.ok(label.data.every((v) => v === 0));
+});
+
+test('meatus phantom: bad --geometry, --healthy, --nf2 exit 2 before writing anything', async () => {
+  for (const [flag, value, message] of [
+    ['--geometry', 'cube', /--geometry: expected ciss, fiesta, iso, tse, slab, mixed, got 'cube'/],
+    ['--healthy', '1.5', /--healthy: expected a fraction between 0 and 1, got '1\.5'/],
+    ['--nf2', 'some', /--nf2: expected a fraction between 0 and 1, got 'some'/],
+  ] as const) {
+    const out = join(dir, `bad${flag}`);
+    const r = await cli('phantom', '--cases', '1', flag, value, '--out', out);
+    assert.equal(r.code, 2, `${flag} ${value}: ${r.err}`);
+    assert.match(r.err, message);
+    assert.equal(existsSync(out), false, `${flag}: nothing written`);
+  }
+  const r = await cli('phantom', '--cases', '1', '--fov', 'crop', '--geometry', 'ciss', '--out', join(dir, 'crop'));
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--geometry: goes with --fov head/);
+});
