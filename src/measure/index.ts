@@ -16,3 +16,5 @@ export * from './interface-line.js';
 export * from './diameter-3d.js';
 export { slicePlane, type SlicePlane } from './slice-plane.js';
 export * from './growth.js';
+export * from './quality.js';
+export { obliquityDeg, SPACING_TOLERANCE, INTENSITY_SPREAD_FACTOR, MAX_OBLIQUITY_DEG } from './quality-input.js';

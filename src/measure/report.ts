@@ -3,7 +3,8 @@
  * with embedded PNG slices; no external resource) that a clinical team opens in a browser.
  *
  * It shows, in order: the scan name and the date of analysis; a prominent notice when the model
- * was trained on synthetic phantoms; the measurements of {@link measure} in a table (volumes of
+ * was trained on synthetic phantoms; the quality checks, when given (`report-quality.ts`: a notice
+ * listing the warnings, then every check); the measurements of {@link measure} in a table (volumes of
  * the extrameatal, intrameatal and whole tumour in mm³ and mL, the largest extrameatal and
  * whole-tumour axial diameters with their slices, the intrameatal extent along the canal);
  * axial, coronal and sagittal slices through the tumour with the label overlay and the
@@ -40,6 +41,8 @@ import {
   type OverlayPalette,
 } from './report-figures.js';
 import { viewerHtml } from './viewer.js';
+import type { QualitySection } from './quality.js';
+import { QUALITY_CSS, qualityHtml } from './report-quality.js';
 
 /** The model that produced the segmentation, as the report names it. */
 export interface ReportModel {
@@ -83,6 +86,8 @@ export interface ReportInput {
   viewer?: boolean;
   /** Overlay palette of the figures and the viewer (default `default`: EM red, IM green). */
   palette?: OverlayPalette;
+  /** The plausibility checks (`assessQuality`), shown before the measurements with warnings highlighted. */
+  quality?: QualitySection;
 }
 
 /** Whether a `trainedOn` text says the model was trained on synthetic phantoms. */
@@ -231,6 +236,7 @@ tr:first-child th{background:#f2f2f2}th[scope=row]{font-weight:normal;background
 figcaption{font-size:.85em;color:#333;margin-top:4px}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-1px;border:1px solid #333}
 footer{color:#777;font-size:.8em;margin-top:2em}
+${QUALITY_CSS}
 `.trim();
 
 /**
@@ -268,6 +274,7 @@ export function renderReport(input: ReportInput): string {
     `<p class="sub">Date of analysis: ${date} · model ${esc(model.name)} ${esc(model.version)} · meatus ${esc(version)}</p></header>`,
     warning,
     unchecked,
+    input.quality ? qualityHtml(input.quality) : '',
     '<h2>Measurements</h2>',
     '<p class="sub">Slice numbers are 0-based array indices along the named array axis (add 1 for viewers that count from 1). End points are in RAS+ mm (right, anterior, superior).</p>',
     measurementTable(m),
