@@ -3,7 +3,7 @@
  * trained model. Plans and preprocesses when needed (cached in the run folder), splits the
  * training cases by patient into train/validation (or reads `--split`), then trains.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, positive, UsageError } from './args.js';
@@ -16,6 +16,7 @@ import { NONFINITE_POLICIES, type NonfinitePolicy } from '../preprocess/input-ch
 import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
+import { checkPretrained } from '../train/pretrained.js';
 import { loadModel } from '../infer/model.js';
 import { validateModel } from '../infer/validate.js';
 import type { Plan } from '../preprocess/types.js';
@@ -49,8 +50,9 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        NaN/Inf voxels in a training image: refuse it (default) or replace them by
                        the image's smallest finite value
   --fresh              ignore an existing checkpoint in --out (default: resume)
-  --pretrained FILE    start from this checkpoint's weights (same task and network; fine-tuning,
-                       as nnU-Net's -pretrained_weights); ignored when the run resumes
+  --pretrained FILE    start from this checkpoint's weights (fine-tuning, as nnU-Net's
+                       -pretrained_weights): same task and network, so pass the plan it was trained
+                       with (--plan); checked before preprocessing; ignored when the run resumes
   --nproc-per-node N   data-parallel training in N processes on this machine (c10d: Gloo on CPU,
                        NCCL on CUDA, one GPU per process); the plan's batch is split across them.
                        Under torchrun, srun or a Kubernetes job, set RANK, WORLD_SIZE, LOCAL_RANK,
@@ -62,7 +64,18 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
 
 /** Plans and preprocesses a raw dataset into `dir` unless that was done already. */
-async function ensurePreprocessed(dataset: string, dir: string, given: Plan | undefined, budget: number | undefined, nonfinite: NonfinitePolicy): Promise<Plan> {
+/**
+ * The plan of the preprocessed data in `dir`, preprocessing `dataset` there first if needed (with
+ * `given` or a new plan); `checkPlan` sees a new plan before anything is written.
+ */
+async function ensurePreprocessed(
+  dataset: string,
+  dir: string,
+  given: Plan | undefined,
+  budget: number | undefined,
+  nonfinite: NonfinitePolicy,
+  checkPlan: (plan: Plan) => Promise<void>,
+): Promise<Plan> {
   if (existsSync(join(dir, 'cases.json')) && existsSync(join(dir, 'plan.json'))) {
     console.error(`using preprocessed data in ${dir}`);
     return readPlan(join(dir, 'plan.json'));
@@ -73,6 +86,7 @@ async function ensurePreprocessed(dataset: string, dir: string, given: Plan | un
   } else {
     console.error(`planning from ${dataset} …`);
     plan = makePlan(await computeFingerprint(dataset, { nonfinite }), budget === undefined ? {} : { memoryBudgetMB: budget });
+    await checkPlan(plan);
     await writePlan(join(dir, 'plan.json'), plan);
   }
   console.error(formatPlan(plan));
@@ -156,7 +170,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   // One GPU per local rank, as torchrun's users set it.
   const device: Device = launch && deviceKind === 'cuda' ? `cuda:${launch.localRank}` : deviceKind;
-  if (values.pretrained !== undefined && !existsSync(values.pretrained)) throw new UsageError(`--pretrained ${values.pretrained}: no such file`);
+  const pretrained = values.pretrained === undefined ? undefined : resolve(values.pretrained);
+  if (pretrained !== undefined && !existsSync(pretrained)) throw new UsageError(`--pretrained ${values.pretrained}: no such file`);
+  if (pretrained !== undefined && statSync(pretrained).isDirectory()) {
+    throw new UsageError(`--pretrained ${values.pretrained}: a folder; expected a checkpoint file (e.g. checkpoint_best.safetensors of a run)`);
+  }
   const dataset = resolve(values.dataset!);
   if (!existsSync(dataset)) throw new UsageError(`--dataset ${values.dataset}: no such folder`);
   if (task !== 'wholeTumour' && existsSync(join(dataset, 'dataset.json'))) {
@@ -170,6 +188,11 @@ export async function run(argv: string[]): Promise<number> {
   if (isPreprocessed && values.preprocessed) throw new UsageError(`--preprocessed: ${values.dataset} is preprocessed already`);
   const givenPlan = values.plan ? await readPlan(values.plan).catch((e: Error) => Promise.reject(new UsageError(`--plan: ${e.message}`))) : undefined;
   const givenSplit = values.split ? await readSplit(values.split).catch((e: Error) => Promise.reject(new UsageError(`--split: ${e.message}`))) : undefined;
+  // A checkpoint of another task or network is refused now, not after preprocessing.
+  const checkPlan = async (plan: Plan | undefined) => {
+    if (pretrained !== undefined) await checkPretrained(pretrained, task, plan?.network);
+  };
+  await checkPlan(isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : givenPlan);
   const out = resolve(values.out ?? join('runs', task + (gamma > 0 ? `-g${gamma}` : '')));
   checkOutput('--out', out, { kind: 'dir', overwrite: true });
   const data = isPreprocessed ? dataset : resolve(values.preprocessed ?? join(out, 'preprocessed'));
@@ -182,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // Rank 0 plans and preprocesses before it opens the rendezvous; the others wait there for it.
     if (launch && !lead) joinProcessGroup(launch, device, distTimeout);
-    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite);
+    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite, checkPlan);
     const ids = await listPreprocessedCases(data);
     let trainCases: string[];
     let validationCases: string[];
@@ -217,7 +240,7 @@ export async function run(argv: string[]): Promise<number> {
       amp: device !== 'cpu' && !values['no-amp'],
       workers,
       resume: !values.fresh,
-      ...(values.pretrained !== undefined ? { pretrained: resolve(values.pretrained) } : {}),
+      ...(pretrained !== undefined ? { pretrained } : {}),
     };
     if (launch && lead) joinProcessGroup(launch, device, distTimeout);
     if (lead) console.error(`training ${task} on ${trainCases.length} cases (validation ${validationCases.length}) → ${out}`);

@@ -30,6 +30,7 @@ import { CLASS_NAMES, writeCurves } from './curves.js';
 import { BatchLoader } from './loader.js';
 import { taskShape, type Plan, type Task } from '../preprocess/types.js';
 import { buildNetwork } from '../nn/from-plan.js';
+import { loadPretrained, networkDifference } from './pretrained.js';
 import type { Batch } from './types.js';
 import { rankBatchSize, rankSeed, reduceGradients, sumOverRanks, syncParameters } from './data-parallel.js';
 
@@ -211,7 +212,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
     try {
       if (ck.meta.task !== task) throw new Error(`${lastPath}: a checkpoint of task '${ck.meta.task}', this run is '${task}'`);
       if (JSON.stringify(ck.meta.plan.network) !== JSON.stringify(plan.network)) {
-        throw new Error(`${lastPath}: the checkpoint's network differs from the plan's; use another --out folder`);
+        throw new Error(`${lastPath}: the checkpoint's network differs from the plan's (${networkDifference(ck.meta.plan.network, plan.network)}); use another --out folder or --fresh`);
       }
       net.loadStateDict(ck.model);
       if (ck.optimizer) opt.loadStateDict(ck.optimizer as never);
@@ -226,16 +227,13 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
     if (lead && state.log.length > 0) await writeLog();
   }
   else if (c.pretrained) {
-    const ck = await loadCheckpoint<CheckpointMeta>(c.pretrained, c.device);
+    const model = await loadPretrained(c.pretrained, task, plan.network, c.device);
     try {
-      if (ck.meta?.task !== task) throw new Error(`--pretrained ${c.pretrained}: a checkpoint of task '${ck.meta?.task}', this run is '${task}'`);
-      if (JSON.stringify(ck.meta.plan.network) !== JSON.stringify(plan.network)) {
-        throw new Error(`--pretrained ${c.pretrained}: the checkpoint's network (features ${ck.meta.plan.network.features.join(', ')}) differs from the plan's (${plan.network.features.join(', ')}); fine-tune with the checkpoint's plan (its network and patch)`);
-      }
-      net.loadStateDict(ck.model);
+      net.loadStateDict(model);
+    } catch (e) {
+      throw new Error(`--pretrained ${c.pretrained}: ${(e as Error).message}`);
     } finally {
-      Object.values(ck.model).forEach((t) => t.dispose());
-      Object.values(ck.optimizer?.tensors ?? {}).forEach((t) => t.dispose());
+      Object.values(model).forEach((t) => t.dispose());
     }
     if (lead) console.error(`starting from the weights of ${c.pretrained}`);
   }

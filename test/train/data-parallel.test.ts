@@ -13,6 +13,7 @@ import { torch, distributed as dist } from '../../src/torch/index.js';
 import { freePort, launchWorkers, readLaunchEnv } from '../../src/train/launch.js';
 import { rankBatchSize, rankSeed } from '../../src/train/data-parallel.js';
 import { STEPS, backwardOn, buildNet, makeOptimizer } from './ddp-case.js';
+import { maxDiff, weightsOf } from './weights.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meatus-ddp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -38,20 +39,6 @@ function reference(ranks: number[]): Record<string, Float32Array> {
   opt.dispose();
   net.dispose();
   return out;
-}
-
-async function weightsOf(path: string): Promise<Record<string, Float32Array>> {
-  const { tensors } = await torch.loadSafetensors(path);
-  const out = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.toFloat32Array()]));
-  for (const t of Object.values(tensors)) t.dispose();
-  return out;
-}
-
-function maxDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-  let m = 0;
-  for (const k of Object.keys(a)) a[k].forEach((v, i) => (m = Math.max(m, Math.abs(v - b[k][i]))));
-  return m;
 }
 
 test(
