@@ -80,7 +80,8 @@ async function check(argv: string[]): Promise<number> {
     console.log(JSON.stringify(report, null, 2));
   } else {
     for (const [id, counts] of Object.entries(report.labelCounts)) {
-      console.log(`${id}: label values ${Object.entries(counts).map(([v, n]) => `${v} (${n} voxels)`).join(', ')}`);
+      const none = report.emptyLabels.includes(id) ? ' (no tumour)' : '';
+      console.log(`${id}: label values ${Object.entries(counts).map(([v, n]) => `${v} (${n} voxels)`).join(', ')}${none}`);
     }
     for (const p of report.problems) console.log(`${p.file}: ${p.field}: ${p.message}`);
     for (const w of report.warnings) console.log(`warning: ${w.file}: ${w.field}: ${w.message}`);

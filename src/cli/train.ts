@@ -15,6 +15,7 @@ import { computeFingerprint } from '../preprocess/fingerprint.js';
 import { NONFINITE_POLICIES, type NonfinitePolicy } from '../preprocess/input-check.js';
 import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
+import { firstCaseWithForeground } from '../preprocess/foreground.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 import { checkPretrained } from '../train/pretrained.js';
 import { loadModel } from '../infer/model.js';
@@ -220,6 +221,9 @@ export async function run(argv: string[]): Promise<number> {
       if (lead) await writeSplit(join(out, 'split.json'), s);
       trainCases = s.train;
       validationCases = s.validation;
+    }
+    if ((await firstCaseWithForeground(data, trainCases)) === null) {
+      throw new Error(`${data}: none of the ${trainCases.length} training cases has a tumour voxel (label > 0); training needs at least one (cases without a tumour are fine alongside)`);
     }
     const config: TrainConfig = {
       ...DEFAULT_TRAIN,

@@ -12,7 +12,10 @@
  *   near-constant images (`degenerateImage`).
  *
  * Warnings (reported apart; they do not fail the check): a pixdim that disagrees with the voxel
- * size of the sform/qform (`pixdimMismatch`) — meatus uses the affine's.
+ * size of the sform/qform (`pixdimMismatch`) — meatus uses the affine's; labelled cases with no
+ * tumour (every label voxel 0), counted — healthy controls are welcome in training (they teach a
+ * model that a scan can hold no tumour), but a dataset where *no* labelled case has a tumour is a
+ * problem: there is nothing to plan and train on.
  *
  * A corrupt .nii.gz (CRC-32/ISIZE), an impossible size claim, non-finite or singular geometry and
  * a scl_slope that overflows the voxels are refused by the reader and reported as `read`.
@@ -56,6 +59,8 @@ export interface CheckReport {
   warnings: Problem[];
   /** Case id → label value → voxel count, for every label file read. */
   labelCounts: Record<string, Record<string, number>>;
+  /** The labelled cases whose label is all 0 (no tumour: healthy controls, or a missing segmentation). */
+  emptyLabels: string[];
   /** crossMoDA only: cases with a ceT1 image and a label but no T2 (the challenge's source domain). */
   sourceCases?: number;
 }
@@ -188,6 +193,27 @@ async function crossmodaPairs(root: string, problems: Problem[]): Promise<{ pair
 }
 
 /**
+ * The cases of `counts` whose label is all 0; a warning that counts them when some are, a problem
+ * when all are.
+ */
+function emptyLabelCases(root: string, counts: CheckReport['labelCounts'], problems: Problem[], warnings: Problem[]): string[] {
+  const ids = Object.keys(counts);
+  const empty = ids.filter((id) => Object.keys(counts[id]).every((v) => v === '0'));
+  if (empty.length === 0) return empty;
+  if (empty.length === ids.length) {
+    problems.push({ file: root, field: 'labels', message: `none of the ${ids.length} labelled cases has a tumour (every label voxel is 0); meatus plans and trains on tumour voxels, so at least one case needs some` });
+  } else {
+    const list = empty.slice(0, 5).join(', ') + (empty.length > 5 ? ', …' : '');
+    warnings.push({
+      file: root,
+      field: 'labels',
+      message: `${empty.length} of ${ids.length} labelled cases have no tumour (every label voxel is 0: ${list}); fine for healthy controls, which teach a model that a scan can be tumour-free — a mistake if their segmentations are missing`,
+    });
+  }
+  return empty;
+}
+
+/**
  * Checks a dataset folder; never writes. See the module comment for what is checked.
  * @example const { problems } = await checkDataset('data/Dataset501_VS');
  */
@@ -215,6 +241,7 @@ export async function checkDataset(root: string, opts: CheckOptions = {}): Promi
   const hint = layout === 'crossmoda' ? ` (crossMoDA codes: convert them with meatus dataset convert --preset ${Object.keys(CROSSMODA_LABEL_PRESETS).join('|')})` : '';
   const warnings: Problem[] = [];
   if (!opts.namesOnly) for (const p of pairs) await checkPair(p, allowed, tol, problems, warnings, labelCounts, hint);
+  const emptyLabels = emptyLabelCases(root, labelCounts, problems, warnings);
   return {
     layout,
     cases: pairs.length,
@@ -222,6 +249,7 @@ export async function checkDataset(root: string, opts: CheckOptions = {}): Promi
     problems,
     warnings,
     labelCounts,
+    emptyLabels,
     ...(sourceCases === undefined ? {} : { sourceCases }),
   };
 }

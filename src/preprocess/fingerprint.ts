@@ -222,7 +222,10 @@ export interface FingerprintOptions {
 /**
  * The fingerprint of a dataset folder's labelled training cases (see {@link listTrainingCases}).
  * Cases are read one at a time; the next case's files are read while the current one is analysed.
- * @throws Error naming the file for unreadable or inconsistent cases.
+ * The foreground intensity statistics come from the cases that have foreground: a case without a
+ * tumour (a healthy control) adds its spacing and shape only.
+ * @throws Error naming the file for unreadable or inconsistent cases; naming the folder when no
+ *   case has any foreground.
  * @example const fp = await computeFingerprint('data/Dataset001_VS');
  */
 export async function computeFingerprint(datasetDir: string, opts: FingerprintOptions = {}): Promise<Fingerprint> {
@@ -237,6 +240,10 @@ export async function computeFingerprint(datasetDir: string, opts: FingerprintOp
     next?.catch(() => undefined);
     out.push(caseFingerprint(loaded.images, loaded.label, `${seed}/${cases[i].id}`, opts.samplesPerCase));
     opts.onProgress?.(i + 1, cases.length, cases[i].id);
+  }
+  // Healthy cases (no label > 0) add no intensity sample; a dataset of only those has no tumour to learn.
+  if ((opts.samplesPerCase ?? 1) > 0 && out.every((c) => c.foregroundSamples.length === 0)) {
+    throw new Error(`${datasetDir}: none of the ${cases.length} labelled training cases has a tumour voxel (label > 0); planning and training need at least one (cases without a tumour are fine alongside)`);
   }
   return combineFingerprints(out);
 }

@@ -76,6 +76,41 @@ test('check: a good dataset has no problems', async () => {
   });
 });
 
+test('check: labelled cases without a tumour (healthy controls) are a counted warning, not a problem; a dataset of only those is', async () => {
+  await withDir(async (dir) => {
+    await goodDataset(dir);
+    const empty = () => vol(new Uint8Array(n));
+    await writeNnunetCase(dir, 'VS_p002_t01', [image()], empty());
+    let r = await checkDataset(dir);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.emptyLabels, ['VS_p002_t01']);
+    assert.deepEqual(r.labelCounts['VS_p002_t01'], { '0': 24 });
+    assert.equal(r.warnings.length, 1);
+    assert.equal(r.warnings[0].file, dir);
+    assert.equal(r.warnings[0].field, 'labels');
+    assert.match(r.warnings[0].message, /^1 of 3 labelled cases have no tumour \(every label voxel is 0: VS_p002_t01\); fine for healthy controls/);
+    // The CLI says it per case and in the summary, and exits 0.
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      assert.equal(await datasetCli(['check', dir]), 0);
+    } finally {
+      console.log = log;
+    }
+    assert.ok(lines.includes('VS_p002_t01: label values 0 (24 voxels) (no tumour)'), lines.join('\n'));
+    assert.match(lines.at(-1)!, /3 labelled, no problems, 1 warning$/);
+
+    for (const id of ['VS_p001_t01', 'VS_p001_t02']) await writeNnunetCase(dir, id, [image()], empty());
+    r = await checkDataset(dir);
+    assert.deepEqual(r.emptyLabels, ['VS_p001_t01', 'VS_p001_t02', 'VS_p002_t01']);
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.problems.length, 1);
+    assert.deepEqual({ ...r.problems[0], message: '' }, { file: dir, field: 'labels', message: '' });
+    assert.match(r.problems[0].message, /^none of the 3 labelled cases has a tumour \(every label voxel is 0\); meatus plans and trains on tumour voxels/);
+  });
+});
+
 test('check: missing label, wrong shape, label value 7, shifted affine, unreadable file, missing channel — and nothing is modified', async () => {
   await withDir(async (dir) => {
     await goodDataset(dir);

@@ -118,3 +118,18 @@ test('bad cases give errors naming the file', async () => {
     await assert.rejects(computeFingerprint(dir), /labelsTr\/a\.nii\.gz: label value 7 at voxel 3, expected 0/);
   });
 });
+
+test('a dataset whose labels are all 0 (only healthy cases) is refused, naming the folder', async () => {
+  await withTmp(async (dir) => {
+    for (const id of ['a', 'b']) {
+      const c = boxCase([4, 4, 4], [1, 1, 1], [0, 0, 0], [4, 4, 4], 7, 0);
+      (c.image.data as Float32Array).fill(8, 0, 8);
+      await writeNnunetCase(dir, id, [c.image], c.label);
+    }
+    await writeDatasetJson(dir, datasetJson(2));
+    await assert.rejects(computeFingerprint(dir), (e: Error) => {
+      assert.equal(e.message, `${dir}: none of the 2 labelled training cases has a tumour voxel (label > 0); planning and training need at least one (cases without a tumour are fine alongside)`);
+      return true;
+    });
+  });
+});
