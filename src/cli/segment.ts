@@ -6,12 +6,12 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { device as deviceOption, integer, oneOf, parseCommand, UsageError } from './args.js';
+import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { loadModel, type Engine, type Model } from '../infer/model.js';
-import { segment, type Models } from '../infer/pipeline.js';
+import { segment, type Localisation, type Models } from '../infer/pipeline.js';
 import { measure, formatMeasurements } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
 import { removeStaleTemporaries } from '../util/atomic-write.js';
@@ -21,6 +21,7 @@ import { parsePart, partOf } from '../infer/shard.js';
 import { caseState, writeCaseRecord, type SegmentSettings } from '../infer/case-outputs.js';
 import { ProgressBar } from '../util/progress.js';
 import { generatePhantom } from '../data/phantom/generate.js';
+import type { PhantomConfig } from '../data/phantom/config.js';
 import { dice } from '../evaluate/metrics.js';
 
 export const summary = 'segment T2 scans into extrameatal/intrameatal parts, measure them and write a report';
@@ -31,10 +32,18 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   INPUT                .nii/.nii.gz T2 scans, or folders of them (nnU-Net '_0000' suffixes are removed)
   --out DIR            where to write <id>.nii.gz, <id>_measurements.json, <id>_report.html
                        (default: meatus-output)
-  --models DIR         folder with stage1.safetensors and stage2.safetensors (default: the built-in
-                       model, trained on synthetic phantoms)
-  --stage1 F --stage2 F  explicit two-stage checkpoints;  --baseline F  a one-stage model
+  --models DIR         folder with stage1.safetensors and stage2.safetensors, and optionally
+                       localiser.safetensors (default: the built-in model, trained on synthetic
+                       phantoms, which has all three)
+  --stage1 F --stage2 F  explicit two-stage checkpoints (with --localiser F, optionally);
+                       --baseline F  a one-stage model
                        (one of --models, --stage1/--stage2 or --baseline; giving two is an error)
+  --no-localise        skip the localiser: stages 1 and 2 over the whole scan (slow on a whole
+                       head; for checks). By default, when the model has a localiser, it runs first
+                       over the whole scan at 2 mm and stages 1 and 2 run only where it finds a
+                       tumour (plus --margin-mm); where it finds none the scan is reported as
+                       having no tumour
+  --margin-mm MM       margin around each localised region (default 15)
   --device cpu|cuda    default cpu
   --engine E           onnxruntime (the default on the CPU: the network exported to ONNX and run by
                        ONNX Runtime, same labels, ~12× faster here; BENCHMARKS.md) or libtorch
@@ -47,7 +56,8 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
                        (EM orange, IM blue)
   --edges              measure diameters to voxel edges instead of voxel centres
   --keep-all-components  do not reduce the whole tumour to its largest component
-  --demo               generate a phantom scan (seed --seed, default 7) and segment it
+  --demo               generate a whole-head phantom scan (384 × 384 × 80, seed --seed, default 7),
+                       segment it and print the agreement with its true labels
   --seed N             phantom seed for --demo
   --json               print the measurements as JSON
   --part K/N           segment only part K of N (0 ≤ K < N) of the input cases: sorted by case id and
@@ -61,6 +71,9 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
                        NaN/Inf voxels: refuse the scan (default) or replace them by its smallest
                        finite value. Every input is checked before any is segmented: non-finite
                        voxels, constant images and scans too thin for the model are refused`;
+
+/** The phantom `--demo` segments: a whole head at the geometry of a 3D CISS. */
+export const DEMO_PHANTOM: Partial<PhantomConfig> = Object.freeze({ fov: 'head', headGeometry: 'ciss' });
 
 /** The built-in default model's folder (models/default in the package). */
 export function defaultModelDir(): string {
@@ -118,9 +131,11 @@ function collectInputs(inputs: string[]): string[] {
 
 async function loadModels(v: Record<string, string | boolean | undefined>, device: 'cpu' | 'cuda', engine: Engine): Promise<Models> {
   const load = (path: string) => loadModel(path, device, { engine });
+  const localise = !v['no-localise'];
   if (v.baseline) return { baseline: await load(resolve(String(v.baseline))) };
   if (v.stage1 || v.stage2) {
-    return { stage1: await load(resolve(String(v.stage1))), stage2: await load(resolve(String(v.stage2))) };
+    const stages = { stage1: await load(resolve(String(v.stage1))), stage2: await load(resolve(String(v.stage2))) };
+    return v.localiser ? { ...stages, localiser: await load(resolve(String(v.localiser))) } : stages;
   }
   const dir = v.models ? resolve(String(v.models)) : defaultModelDir();
   const s1 = join(dir, 'stage1.safetensors');
@@ -128,11 +143,20 @@ async function loadModels(v: Record<string, string | boolean | undefined>, devic
   if (!existsSync(s1) || !existsSync(s2)) {
     throw new Error(`--models ${dir}: expected stage1.safetensors and stage2.safetensors there (train them with models/default/recipe.sh or meatus train)`);
   }
-  return { stage1: await load(s1), stage2: await load(s2) };
+  const loc = join(dir, 'localiser.safetensors');
+  const stages = { stage1: await load(s1), stage2: await load(s2) };
+  return localise && existsSync(loc) ? { ...stages, localiser: await load(loc) } : stages;
+}
+
+/** One line on what the localiser found. */
+export function formatLocalisation(l: Localisation): string {
+  if (l.regions.length === 0) return 'localiser: no tumour found anywhere in the scan';
+  const r = l.regions.map((g) => `centre (${g.centreRas.map((v) => v.toFixed(0)).join(', ')}) mm RAS, ${g.sizeMm.map((v) => v.toFixed(0)).join(' × ')} mm`);
+  return `localiser: ${l.regions.length} region${l.regions.length === 1 ? '' : 's'} segmented at full resolution: ${r.join('; ')}`;
 }
 
 function modelInfo(models: Models): ReportModel {
-  const list: Model[] = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2];
+  const list: Model[] = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2, ...(models.localiser ? [models.localiser] : [])];
   const trained = list.map((m) => m.meta?.config?.data ?? '').join(', ');
   const synthetic = list.some((m) => m.path.startsWith(defaultModelDir()));
   return {
@@ -140,7 +164,10 @@ function modelInfo(models: Models): ReportModel {
     version: list.map((m) => `epoch ${(m.meta?.state?.epoch ?? -1) + 1}`).join(', '),
     builtIn: list.every((m) => m.path.startsWith(defaultModelDir())),
     trainedOn: synthetic ? 'synthetic VS phantoms generated by meatus — NOT patient data; not for clinical use' : trained || 'unknown',
-    tasks: 'baseline' in models ? 'baseline (one stage)' : 'two-stage: whole tumour, then intrameatal/extrameatal split',
+    tasks:
+      'baseline' in models
+        ? 'baseline (one stage)'
+        : `${models.localiser ? 'localiser over the whole scan, then ' : ''}two-stage: whole tumour, then intrameatal/extrameatal split`,
   };
 }
 
@@ -177,10 +204,10 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         out: o, models: o, stage1: o, stage2: o, baseline: o, device: o, mirror: flag, probabilities: flag,
         'no-report': flag, 'no-viewer': flag, palette: o, edges: flag, 'keep-all-components': flag, demo: flag, seed: o, json: flag, part: o, overwrite: flag, nonfinite: o,
-        engine: o,
+        engine: o, localiser: o, 'no-localise': flag, 'margin-mm': o,
       },
       positionals: { min: 0, max: Infinity, name: 'input' },
-      conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part']],
+      conflicts: [['baseline', 'stage1'], ['baseline', 'stage2'], ['baseline', 'models'], ['models', 'stage1'], ['models', 'stage2'], ['demo', 'part'], ['localiser', 'models'], ['localiser', 'baseline'], ['localiser', 'no-localise']],
     },
     argv,
   );
@@ -189,6 +216,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.demo && positionals.length) throw new UsageError(`--demo segments a generated phantom; give input scans or --demo, not both`);
   if (!values.demo && positionals.length === 0) throw new UsageError('give input scans (files or folders), or --demo');
   if (Boolean(values.stage1) !== Boolean(values.stage2)) throw new UsageError('--stage1 and --stage2 go together');
+  if (values.localiser && !values.stage1) throw new UsageError('--localiser goes with --stage1 and --stage2');
+  const marginMm = values['margin-mm'] === undefined ? undefined : nonNegative('margin-mm', values['margin-mm'], false);
+  if (marginMm !== undefined && marginMm > 200) throw new UsageError(`--margin-mm ${marginMm}: expected at most 200 mm`);
+  if (marginMm !== undefined && values['no-localise']) throw new UsageError('--margin-mm: goes with the localiser; drop --no-localise or --margin-mm');
   const device = (await deviceOption('device', values.device)) ?? 'cpu';
   // ONNX Runtime is the CPU default: 11.8× libtorch 1.13 through segment() with identical labels (BENCHMARKS.md).
   const engine = oneOf('engine', values.engine, ['libtorch', 'onnxruntime'] as const) ?? (device === 'cpu' ? 'onnxruntime' : 'libtorch');
@@ -204,15 +235,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const out = resolve(values.out ?? 'meatus-output');
   checkOutput('--out', out, { kind: 'dir', overwrite: true });
-  for (const [k, what] of [['stage1', 'file'], ['stage2', 'file'], ['baseline', 'file'], ['models', 'folder']] as const) {
+  for (const [k, what] of [['stage1', 'file'], ['stage2', 'file'], ['localiser', 'file'], ['baseline', 'file'], ['models', 'folder']] as const) {
     const v = values[k];
     if (v !== undefined && !existsSync(v)) throw new UsageError(`--${k} ${v}: no such ${what}`);
   }
   let inputs: string[];
   let reference: Volume | null = null;
   if (values.demo) {
-    console.error(`generating a synthetic phantom (seed ${seed}) …`);
-    const ph = generatePhantom({}, seed);
+    console.error(`generating a synthetic whole-head phantom (384 × 384 × 80 at 0.41 × 0.41 × 1.5 mm, CISS-like; seed ${seed}) …`);
+    const ph = generatePhantom(DEMO_PHANTOM, seed);
     const path = join(out, `phantom_seed${seed}_0000.nii.gz`);
     await writeNifti(path, ph.image);
     await writeNifti(join(out, `phantom_seed${seed}_truth.nii.gz`), ph.label, { datatype: 'uint8' });
@@ -231,6 +262,8 @@ export async function run(argv: string[]): Promise<number> {
     nonfinite,
     mirror: values.mirror ?? false,
     largestComponent: !values['keep-all-components'],
+    localise: 'stage1' in models && models.localiser !== undefined,
+    ...(marginMm !== undefined ? { marginMm } : {}),
     toVoxelEdges: values.edges ?? false,
     probabilities: values.probabilities ?? false,
     report: !values['no-report'],
@@ -268,6 +301,8 @@ export async function run(argv: string[]): Promise<number> {
         mirror: values.mirror,
         largestComponent: !values['keep-all-components'],
         keepProbabilities: values.probabilities,
+        localise: !values['no-localise'],
+        localiserMarginMm: marginMm,
         onProgress: (stage, _done, total) => {
           if (!bars.has(stage)) bars.set(stage, new ProgressBar(total, `${id} ${stage}`));
           bars.get(stage)!.tick(1);
@@ -281,10 +316,21 @@ export async function run(argv: string[]): Promise<number> {
         await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds, viewer: !values['no-viewer'], palette });
       }
       // Written last: its presence, with matching sizes, is what makes the case complete.
-      const record = await writeCaseRecord(out, { id, input: resolve(path), settings, shape: [...t2.shape], model: info, seconds: result.seconds, measurements: m });
+      const record = await writeCaseRecord(out, {
+        id,
+        input: resolve(path),
+        settings,
+        shape: [...t2.shape],
+        model: info,
+        seconds: result.seconds,
+        ...(result.localisation ? { localisation: result.localisation } : {}),
+        ...(result.components ? { components: result.components } : {}),
+        measurements: m,
+      });
       if (values.json) console.log(JSON.stringify(record));
       else {
         console.log(`\n${id}: ${formatMeasurements(m)}`);
+        if (result.localisation) console.log(`  ${formatLocalisation(result.localisation)}`);
         if (reference) {
           const wt = (v: ArrayLike<number>) => Uint8Array.from(v as ArrayLike<number>, (x) => (x > 0 ? 1 : 0));
           const cls = (v: ArrayLike<number>, k: number) => Uint8Array.from(v as ArrayLike<number>, (x) => (x === k ? 1 : 0));

@@ -6,19 +6,32 @@
  */
 import type { Box } from '../volume/bbox.js';
 import { boundingBox, expandBox } from '../volume/bbox.js';
-import { largestComponent } from '../volume/components.js';
+import { label as labelComponents, largestComponent } from '../volume/components.js';
 import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
 import { maskToPreprocessedGrid } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { argmax, predictCase, type PredictOptions } from './predict.js';
+import { MAX_LISTED, segmentLocalised } from './segment-localised.js';
 
-/** The models of a pipeline. */
-export type Models = { stage1: Model; stage2: Model } | { baseline: Model };
+/**
+ * The models of a pipeline: two stages, optionally with a localiser (a whole-tumour model on a
+ * coarse grid, run first over the whole scan), or a one-stage baseline.
+ */
+export type Models = { stage1: Model; stage2: Model; localiser?: Model } | { baseline: Model };
 
 /** Options of {@link segment}. */
 export interface SegmentOptions extends Omit<PredictOptions, 'region' | 'onProgress'> {
-  /** Keep only the largest 6-connected component of the WT mask (default true). */
+  /**
+   * Keep only the largest 6-connected component of the WT mask (default true) — per localised
+   * region when a localiser runs (so both tumours of an NF2 patient are kept), else in the whole scan.
+   */
   largestComponent?: boolean;
+  /** Run the localiser when the models have one (default true); false: full-volume inference, for checks. */
+  localise?: boolean;
+  /** The localiser's tumour-probability threshold (default 0.5). */
+  localiserThreshold?: number;
+  /** Margin around each localised region, mm (default 15). */
+  localiserMarginMm?: number;
   /** Margin around the WT bounding box for stage 2, in voxels of the preprocessed grid (default 2). */
   stage2Margin?: number;
   /** Run stage 2 on the whole image instead of the tiles around the WT mask (for checks). */
@@ -58,7 +71,7 @@ export interface ComponentSummary {
   /** Components found (6-connected), and how many were kept. */
   found: number;
   kept: number;
-  /** Volume of each component found, mm³, largest first, and whether it was kept. */
+  /** Volume of each component found, mm³, largest first (the 20 largest), and whether it was kept. */
   components: { volumeMm3: number; kept: boolean }[];
 }
 
@@ -83,6 +96,7 @@ function checkModels(models: Models): void {
     return;
   }
   if (models.stage1.task !== 'wholeTumour') throw new Error(`segment: the stage-1 model ${models.stage1.path} was trained for '${models.stage1.task}', expected 'wholeTumour'`);
+  if (models.localiser && models.localiser.task !== 'wholeTumour') throw new Error(`segment: the localiser ${models.localiser.path} was trained for '${models.localiser.task}', expected 'wholeTumour'`);
   if (models.stage2.task !== 'split') throw new Error(`segment: the stage-2 model ${models.stage2.path} was trained for '${models.stage2.task}', expected 'split'`);
 }
 
@@ -92,6 +106,9 @@ function checkModels(models: Models): void {
  */
 export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): SegmentResult {
   checkModels(models);
+  if ('stage1' in models && models.localiser && o.localise !== false) {
+    return segmentLocalised(t2, { stage1: models.stage1, stage2: models.stage2, localiser: models.localiser }, o);
+  }
   const n = voxelCount(t2.shape);
   const seconds: Record<string, number> = {};
   const notes: string[] = [];
@@ -109,12 +126,13 @@ export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): Seg
 
   const s1 = predictCase(models.stage1, [t2], { ...predictOpts, onProgress: progress('stage 1') });
   let wtData = argmax(s1.probabilities.data, n);
+  const components = componentSummary(wtData, t2, o.largestComponent ?? true);
   if (o.largestComponent ?? true) wtData = largestComponent(wtData, t2.shape, 6);
   const wholeTumour = volumeLike(t2, wtData);
   seconds.stage1 = (performance.now() - t0) / 1000;
   if (!wtData.some((v) => v)) {
     notes.push('stage 1 found no tumour: the label map is empty');
-    return { label: volumeLike(t2, new Uint8Array(n)), wholeTumour, seconds, notes };
+    return { label: volumeLike(t2, new Uint8Array(n)), wholeTumour, components, seconds, notes };
   }
 
   t0 = performance.now();
@@ -139,5 +157,14 @@ export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): Seg
   const p = s2.probabilities.data;
   const label = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (wtData[i]) label[i] = p[n + i] >= p[2 * n + i] ? 1 : 2;
-  return { label: volumeLike(t2, label), wholeTumour, ...(o.keepProbabilities ? { probabilities: s2.probabilities } : {}), seconds, notes };
+  return { label: volumeLike(t2, label), wholeTumour, ...(o.keepProbabilities ? { probabilities: s2.probabilities } : {}), components, seconds, notes };
+}
+
+/** The 6-connected components of a whole-tumour mask, largest first, the largest marked kept (or all, with `largestOnly` false). */
+function componentSummary(mask: Uint8Array, t2: Volume, largestOnly: boolean): ComponentSummary {
+  const { sizes } = labelComponents(mask, t2.shape, 6);
+  const mm3 = t2.spacing[0] * t2.spacing[1] * t2.spacing[2];
+  const sorted = [...sizes].sort((a, b) => b - a);
+  const components = sorted.map((s, k) => ({ volumeMm3: Math.round(s * mm3 * 1000) / 1000, kept: !largestOnly || k === 0 }));
+  return { found: components.length, kept: components.filter((c) => c.kept).length, components: components.slice(0, MAX_LISTED) };
 }

@@ -18,8 +18,8 @@ export interface PredictOptions {
   stepSize?: number;
   /** Tiles per network call. */
   tileBatch?: number;
-  /** Only tiles intersecting this box of the preprocessed grid. */
-  region?: Box;
+  /** Only tiles intersecting this box (or any of these boxes) of the preprocessed grid. */
+  region?: Box | readonly Box[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -51,7 +51,8 @@ export function predictPreprocessed(model: Model, image: Float32Array, channels:
     torch.scope(() => {
       const x = torch.tensor(image, { shape: [channels, ...shape], device: model.device });
       const { padded, before } = padToPatch(x, patch);
-      const region = o.region && { start: o.region.start.map((s, a) => s + before[a]) as Vec3, end: o.region.end.map((e, a) => e + before[a]) as Vec3 };
+      const shift = (b: Box): Box => ({ start: b.start.map((s, a) => s + before[a]) as Vec3, end: b.end.map((e, a) => e + before[a]) as Vec3 });
+      const region = o.region === undefined ? undefined : Array.isArray(o.region) ? (o.region as readonly Box[]).map(shift) : shift(o.region as Box);
       const onnx = model.onnx;
       const forward = onnx ? (t: Tensor) => onnx.forward(t) : (t: Tensor) => torch.autocast(() => model.net.forward(t)[0], { enabled: amp });
       const logits = slidingWindow(forward, padded, patch, {

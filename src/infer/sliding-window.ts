@@ -5,9 +5,10 @@
  * The accumulator is one `[K, Z, Y, X]` logit sum plus one `[Z, Y, X]` weight sum on the device —
  * memory grows with the volume, not with the number of tiles.
  *
- * Restricting to a `region` keeps exactly the tiles of the full grid that intersect it: inside the
- * region every voxel receives the same contributions as in a full-volume pass (bit for bit), which is
- * how stage 2 runs only around the predicted tumour.
+ * Restricting to a `region` (one box or several) keeps exactly the tiles of the full grid that
+ * intersect it: inside the region every voxel receives the same contributions as in a full-volume
+ * pass (bit for bit), which is how stage 2 runs only around the predicted tumour, and stage 1 only
+ * where the localiser found one.
  */
 import { F, torch, type Tensor } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
@@ -53,8 +54,8 @@ export interface SlidingWindowOptions {
   mirrorAxes?: number[];
   /** Tiles per network call (1). */
   tileBatch?: number;
-  /** Only tiles intersecting this box (voxels, end exclusive). */
-  region?: Box;
+  /** Only tiles intersecting this box, or any of these boxes (voxels, end exclusive). */
+  region?: Box | readonly Box[];
   /** Called after each network call with (tiles done, tiles total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -77,8 +78,8 @@ export function slidingWindow(forward: (x: Tensor) => Tensor, image: Tensor, pat
   const starts = tileStarts(shape, patch, o.stepSize ?? 0.5);
   const tiles: Vec3[] = [];
   for (const z of starts[0]) for (const y of starts[1]) for (const x of starts[2]) tiles.push([z, y, x]);
-  const r = o.region;
-  const chosen = r ? tiles.filter((t) => t.every((s, a) => s < r.end[a] && s + patch[a] > r.start[a])) : tiles;
+  const boxes = o.region === undefined ? null : Array.isArray(o.region) ? (o.region as readonly Box[]) : [o.region as Box];
+  const chosen = boxes ? tiles.filter((t) => boxes.some((r) => t.every((s, a) => s < r.end[a] && s + patch[a] > r.start[a]))) : tiles;
   const batch = Math.max(1, o.tileBatch ?? 1);
   const flips = mirrorSets(o.mirrorAxes ?? []);
   const device = image.device;

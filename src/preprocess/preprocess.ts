@@ -32,7 +32,7 @@ import type { Box } from '../volume/bbox.js';
 import { label as labelComponents } from '../volume/components.js';
 import { crop, extractRegion } from '../volume/crop.js';
 import { zscore } from '../volume/normalize.js';
-import { resampleLabelsToShape, resampleToShape, resampledShape, type LabelResampleMode } from '../volume/resample.js';
+import { resampleLabelsToShape, resampleToShape, resampleWindow, resampledShape, type LabelResampleMode } from '../volume/resample.js';
 import { canonicalRecord, fromCanonical, reorient, reorientVec3, type CanonicalRecord } from '../volume/reorient.js';
 import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
@@ -213,8 +213,93 @@ export function restoreToOriginal(values: Uint8Array | Float32Array, properties:
     const inside = extractRegion({ ...back, data: new Uint8Array(voxels(size)).fill(1), channels: undefined }, p.cropBox.start.map((s) => -s) as Vec3, canonicalShape, 0);
     for (let i = 0; i < m; i++) if (!inside.data[i]) out.data[i] = 1;
   }
+  return fromCanonicalGrid(out, p);
+}
+
+/** A volume on the canonical (RAS) grid of the original, back in the original's storage order and geometry. */
+function fromCanonicalGrid(out: Volume, p: CaseProperties): Volume {
   const restored = p.orientation ? fromCanonical(out, p.orientation, p.originalAffine) : out;
   return { ...restored, shape: [...p.originalShape] as Vec3, spacing: [...p.originalSpacing] as Vec3, affine: [...p.originalAffine] };
+}
+
+/** Output voxels `[o0, o1)` of an axis resampled `nIn → nOut` whose linear interpolation reads only inputs in `[i0, i1)`. */
+function outputsReading(nIn: number, nOut: number, i0: number, i1: number): [number, number] {
+  const src = (o: number) => Math.min(nIn - 1, Math.max(0, ((o + 0.5) * nIn) / nOut - 0.5));
+  let o0 = 0;
+  while (o0 < nOut && Math.floor(src(o0)) < i0) o0++;
+  let o1 = o0;
+  while (o1 < nOut && Math.min(nIn - 1, Math.floor(src(o1)) + (src(o1) % 1 === 0 ? 0 : 1)) < i1) o1++;
+  return [o0, o1];
+}
+
+/**
+ * The voxels of the original image (as stored, `[z, y, x]`, end exclusive) whose restored values
+ * {@link restoreWindowsToOriginal} computes from the preprocessed-grid box `box`: its footprint.
+ * Null when the box covers no original voxel.
+ */
+export function originalFootprint(properties: CaseProperties, box: Box): Box | null {
+  const p = properties;
+  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
+  const range = [0, 1, 2].map((a) => outputsReading(p.shape[a], size[a], box.start[a], box.end[a]));
+  if (range.some(([o0, o1]) => o1 <= o0)) return null;
+  const start = range.map((r, a) => p.cropBox.start[a] + r[0]) as Vec3;
+  const end = range.map((r, a) => p.cropBox.start[a] + r[1]) as Vec3;
+  if (!p.orientation) return { start, end };
+  // Canonical axis a is stored axis permutation[a], read backwards when flipped.
+  const r = p.orientation.reorientation;
+  const out: Box = { start: [0, 0, 0], end: [0, 0, 0] };
+  r.permutation.forEach((src, a) => {
+    const n = p.originalShape[src];
+    out.start[src] = r.flip[a] ? n - end[a] : start[a];
+    out.end[src] = r.flip[a] ? n - start[a] : end[a];
+  });
+  return out;
+}
+
+/**
+ * {@link restoreToOriginal} for probabilities `[K, z, y, x]` known only inside `windows` (boxes of
+ * the preprocessed grid, e.g. the tiles' region of a localised prediction): inside each window's
+ * footprint on the original grid the values equal `restoreToOriginal`'s bit for bit (the same
+ * interpolation, computed only there — `resampleWindow`); everywhere else they are background
+ * (probability 1 for class 0). The cost grows with the windows, not with the image.
+ * @throws Error if `values` does not hold K whole channels of the preprocessed shape.
+ */
+export function restoreWindowsToOriginal(values: Float32Array, properties: CaseProperties, windows: readonly Box[]): Volume<Float32Array> {
+  const p = properties;
+  const n = voxels(p.shape);
+  const channels = values.length / n;
+  if (!Number.isInteger(channels) || channels < 1) {
+    throw new Error(`restoreWindowsToOriginal: ${values.length} values, expected C × ${n} for shape ${p.shape.join('×')}`);
+  }
+  const grid: Volume = { data: values, shape: p.shape, spacing: p.spacing, affine: p.affine, channels };
+  const size = p.cropBox.end.map((e, a) => e - p.cropBox.start[a]) as Vec3;
+  const canonicalShape = p.orientation ? reorientVec3(p.originalShape, p.orientation.reorientation) : p.originalShape;
+  const m = voxels(canonicalShape);
+  const data = new Float32Array(channels * m);
+  data.fill(1, 0, m);
+  for (const w of windows) {
+    const range = [0, 1, 2].map((a) => outputsReading(p.shape[a], size[a], w.start[a], w.end[a]));
+    if (range.some(([o0, o1]) => o1 <= o0)) continue;
+    const win = { start: range.map((r) => r[0]) as Vec3, end: range.map((r) => r[1]) as Vec3 };
+    const vals = resampleWindow(grid, size, win);
+    const ws = win.end.map((e, a) => e - win.start[a]);
+    const wn = ws[0] * ws[1] * ws[2];
+    const [, cy, cx] = canonicalShape;
+    for (let c = 0; c < channels; c++) {
+      let i = c * wn;
+      for (let z = 0; z < ws[0]; z++) {
+        for (let y = 0; y < ws[1]; y++) {
+          const row = c * m + ((p.cropBox.start[0] + win.start[0] + z) * cy + p.cropBox.start[1] + win.start[1] + y) * cx + p.cropBox.start[2] + win.start[2];
+          data.set(vals.subarray(i, i + ws[2]), row);
+          i += ws[2];
+        }
+      }
+    }
+  }
+  const out: Volume<Float32Array> = { data, shape: [...canonicalShape] as Vec3, spacing: p.spacing, affine: p.affine, channels };
+  const canonicalSpacing = p.orientation ? reorientVec3(p.originalSpacing, p.orientation.reorientation) : p.originalSpacing;
+  out.spacing = [...canonicalSpacing] as Vec3;
+  return fromCanonicalGrid(out, p) as Volume<Float32Array>;
 }
 
 function bytesOf(a: Float32Array | Uint8Array): Uint8Array {

@@ -121,6 +121,84 @@ function linearChannel(src: FloatArray, from: Vec3, to: Vec3): FloatArray {
   return data === src ? src.slice() : data;
 }
 
+/**
+ * The part `[o0, o1)` of a linear pass along `axis`, from a `dims` array that holds input indices
+ * `[i0, i0 + dims[axis])` of an axis of `nIn` voxels resampled to `nOut`: the same arithmetic as
+ * {@link linearPass}, so the values equal the full pass's there bit for bit.
+ */
+function linearPassWindow(src: FloatArray, dims: Vec3, axis: number, nIn: number, nOut: number, i0: number, o0: number, o1: number): FloatArray {
+  const n = o1 - o0;
+  const local = dims[axis];
+  const outer = dims.slice(0, axis).reduce((p, v) => p * v, 1);
+  const inner = dims.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const out = new (src.constructor as new (n: number) => FloatArray)(outer * n * inner);
+  for (let q = 0; q < n; q++) {
+    const c = Math.min(nIn - 1, Math.max(0, sourceCoordinate(o0 + q, nIn, nOut)));
+    const lo = Math.floor(c);
+    const hi = Math.min(nIn - 1, lo + 1);
+    const wb = c - lo;
+    const wa = 1 - wb;
+    for (let p = 0; p < outer; p++) {
+      const a = (p * local + lo - i0) * inner;
+      const b = (p * local + hi - i0) * inner;
+      const d = (p * n + q) * inner;
+      if (wb === 0) {
+        for (let t = 0; t < inner; t++) out[d + t] = src[a + t];
+      } else {
+        for (let t = 0; t < inner; t++) out[d + t] = src[a + t] * wa + src[b + t] * wb;
+      }
+    }
+  }
+  return out;
+}
+
+/** The input index range `[lo, hi]` (inclusive) that linear outputs `[o0, o1)` read, on an axis of `nIn → nOut`. */
+function sourceRange(nIn: number, nOut: number, o0: number, o1: number): [number, number] {
+  const at = (o: number) => Math.min(nIn - 1, Math.max(0, sourceCoordinate(o, nIn, nOut)));
+  return [Math.floor(at(o0)), Math.min(nIn - 1, Math.floor(at(o1 - 1)) + 1)];
+}
+
+/**
+ * The output voxels `window` (a box of the `shape` grid) of linearly resampling `vol` to `shape`:
+ * equal, bit for bit, to that box of `resampleToShape(vol, shape, 'linear')`, at a cost that grows
+ * with the window, not the volume. Returns the window's values, channel by channel (`[C, wz, wy, wx]`,
+ * x fastest), as Float32Array (Float64Array for float64 input).
+ * @throws Error for a window outside `[0, shape)`, an empty one, or inconsistent data.
+ */
+export function resampleWindow(vol: Volume, shape: Vec3, window: { start: Vec3; end: Vec3 }): Float32Array | Float64Array {
+  checkShape(vol, shape, 'resampleWindow');
+  if (!window.start.every((s, a) => Number.isInteger(s) && Number.isInteger(window.end[a]) && s >= 0 && s < window.end[a] && window.end[a] <= shape[a])) {
+    throw new Error(`resampleWindow: window [${window.start.join(', ')}]–[${window.end.join(', ')}], expected a non-empty box inside [0, ${shape.join(', ')})`);
+  }
+  const channels = vol.channels ?? 1;
+  const nIn = vol.shape[0] * vol.shape[1] * vol.shape[2];
+  const ranges = [0, 1, 2].map((a) => sourceRange(vol.shape[a], shape[a], window.start[a], window.end[a]));
+  const size = window.end.map((e, a) => e - window.start[a]) as Vec3;
+  const isF64 = vol.data instanceof Float64Array;
+  const out = isF64 ? new Float64Array(channels * size[0] * size[1] * size[2]) : new Float32Array(channels * size[0] * size[1] * size[2]);
+  const [, ny, nx] = vol.shape;
+  const sub: Vec3 = ranges.map(([lo, hi]) => hi - lo + 1) as Vec3;
+  for (let c = 0; c < channels; c++) {
+    // The input box the window reads, then one windowed pass per axis (x, y, z, as linearChannel).
+    let data: FloatArray = isF64 ? new Float64Array(sub[0] * sub[1] * sub[2]) : new Float32Array(sub[0] * sub[1] * sub[2]);
+    let d = 0;
+    for (let z = ranges[0][0]; z <= ranges[0][1]; z++) {
+      for (let y = ranges[1][0]; y <= ranges[1][1]; y++) {
+        const row = c * nIn + (z * ny + y) * nx;
+        for (let x = ranges[2][0]; x <= ranges[2][1]; x++) data[d++] = vol.data[row + x];
+      }
+    }
+    const dims = [...sub] as Vec3;
+    for (const axis of [2, 1, 0]) {
+      // An axis of equal sizes samples integer coordinates (weight 0): the window's rows are copied.
+      data = linearPassWindow(data, dims, axis, vol.shape[axis], shape[axis], ranges[axis][0], window.start[axis], window.end[axis]);
+      dims[axis] = size[axis];
+    }
+    out.set(data, c * size[0] * size[1] * size[2]);
+  }
+  return out;
+}
+
 /** Source index per output voxel along each axis, for nearest-neighbour sampling (ties round up). */
 function nearestIndex(nIn: number, nOut: number): Int32Array {
   const idx = new Int32Array(nOut);

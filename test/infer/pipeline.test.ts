@@ -3,12 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { torch, type Tensor } from '../../src/torch/index.js';
-import { UNet } from '../../src/nn/index.js';
 import { gaussianImportance, slidingWindow, tileStarts } from '../../src/infer/sliding-window.js';
 import { segment } from '../../src/infer/pipeline.js';
-import type { Model } from '../../src/infer/model.js';
-import type { Plan, Task } from '../../src/preprocess/types.js';
-import { taskShape } from '../../src/preprocess/types.js';
+import { tinyModel } from './tiny-model.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
 
 test('tile starts follow nnU-Net (step ½ patch, spread evenly, last tile flush with the end)', () => {
@@ -37,15 +34,6 @@ test('sliding an identity network reproduces the image (weights sum correctly ev
   img.dispose();
   assert.equal(torch.liveTensors(), live);
 });
-
-function tinyModel(task: Task, seed: number): Model {
-  torch.manualSeed(seed);
-  const { inChannels, numClasses } = taskShape(task);
-  const network = { features: [4, 8], kernels: [[3, 3, 3], [3, 3, 3]] as Vec3[], strides: [[1, 1, 1], [2, 2, 2]] as Vec3[] };
-  const net = new UNet({ inChannels, numClasses, ...network, deepSupervision: false }).eval();
-  const plan = { spacing: [1, 1, 1], patchSize: [8, 16, 16], network, normalization: { scheme: 'zscore', useMaskForNorm: false } } as unknown as Plan;
-  return { net, plan, task, path: `<${task}>`, device: 'cpu', meta: {} as Model['meta'], dispose: () => net.dispose() };
-}
 
 test('restricting tiles to a region gives bit-identical logits inside it', () => {
   const m = tinyModel('split', 1);

@@ -6,7 +6,9 @@ import { torch } from '../../src/torch/index.js';
 import { saveCheckpoint } from '../../src/nn/checkpoint.js';
 import { buildNetwork } from '../../src/nn/from-plan.js';
 import { validatePlan } from '../../src/preprocess/plan.js';
-import type { Plan } from '../../src/preprocess/types.js';
+import { taskShape, type Plan, type Task } from '../../src/preprocess/types.js';
+import { UNet } from '../../src/nn/index.js';
+import type { Model } from '../../src/infer/model.js';
 import { writeNifti } from '../../src/volume/nifti-file.js';
 import { diagonalAffine, type Vec3 } from '../../src/volume/volume.js';
 
@@ -53,4 +55,14 @@ export async function writeTinyScans(dir: string, ids: string[]): Promise<string
     paths.push(path);
   }
   return paths;
+}
+
+/** A seeded random two-level U-Net (4/8 features, patch 8×16×16, 1 mm grid) wrapped as a CPU `Model`. */
+export function tinyModel(task: Task, seed: number): Model {
+  torch.manualSeed(seed);
+  const { inChannels, numClasses } = taskShape(task);
+  const network = { features: [4, 8], kernels: [[3, 3, 3], [3, 3, 3]] as Vec3[], strides: [[1, 1, 1], [2, 2, 2]] as Vec3[] };
+  const net = new UNet({ inChannels, numClasses, ...network, deepSupervision: false }).eval();
+  const plan = { spacing: [1, 1, 1], patchSize: [8, 16, 16], network, normalization: { scheme: 'zscore', useMaskForNorm: false } } as unknown as Plan;
+  return { net, plan, task, path: `<${task}>`, device: 'cpu', meta: {} as Model['meta'], dispose: () => net.dispose() };
 }

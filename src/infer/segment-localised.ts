@@ -1,0 +1,208 @@
+/**
+ * Whole-scan two-stage segmentation with a localiser: the localiser finds the regions that can hold
+ * a tumour (`localise.ts`); stage 1 runs only on the tiles of the full-resolution grid that meet
+ * those regions (plus a margin), grown when the tumour reaches a region's border; the whole tumour
+ * keeps its largest component per region (so both tumours of an NF2 patient stay); stage 2 runs on
+ * the tiles around each tumour. The scan is preprocessed once per plan and probabilities are
+ * restored to the input's geometry only inside the regions (`restoreWindowsToOriginal`).
+ *
+ * Inside a region every value equals what full-volume inference computes there (the same tiles,
+ * bit for bit — see `sliding-window.ts`); outside, the scan is background. The cost grows with the
+ * tumour, not with the field of view.
+ */
+import type { Box } from '../volume/bbox.js';
+import { boundingBox, expandBox } from '../volume/bbox.js';
+import { label as labelComponents } from '../volume/components.js';
+import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
+import { maskToPreprocessedGrid, originalFootprint, preprocessForInference, restoreWindowsToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
+import type { Model } from './model.js';
+import { boxOnGrid, DEFAULT_LOCALISER_MARGIN_MM, localise, mergeBoxes } from './localise.js';
+import type { ComponentSummary, Localisation, LocalisedRegion, SegmentOptions, SegmentResult } from './pipeline.js';
+import { argmax, predictPreprocessed } from './predict.js';
+
+/** Components listed in the summary (the largest; `found` counts all). */
+export const MAX_LISTED = 20;
+
+/** How many times a region may grow when the tumour reaches its border. */
+const MAX_GROWTH = 2;
+
+/** Whether the plans preprocess an image identically (so one preprocessing serves both models). */
+function samePreprocessing(a: Model, b: Model): boolean {
+  return JSON.stringify([a.plan.spacing, a.plan.normalization]) === JSON.stringify([b.plan.spacing, b.plan.normalization]);
+}
+
+/** Faces of `box` (not on the grid's border) that a set voxel of `mask` touches, per axis and side. */
+function touchedFaces(mask: Uint8Array, shape: Vec3, box: Box): boolean[] {
+  const faces = [false, false, false, false, false, false];
+  const [, ny, nx] = shape;
+  for (let z = box.start[0]; z < box.end[0]; z++) {
+    for (let y = box.start[1]; y < box.end[1]; y++) {
+      for (let x = box.start[2]; x < box.end[2]; x++) {
+        if (!mask[(z * ny + y) * nx + x]) continue;
+        const at = [z, y, x];
+        for (let a = 0; a < 3; a++) {
+          if (at[a] === box.start[a] && box.start[a] > 0) faces[2 * a] = true;
+          if (at[a] === box.end[a] - 1 && box.end[a] < shape[a]) faces[2 * a + 1] = true;
+        }
+      }
+    }
+  }
+  return faces;
+}
+
+/** The region's description in the input's geometry. */
+function describeRegion(t2: Volume, box: Box, maxProbability: number, volumeMm3: number): LocalisedRegion {
+  const A = t2.affine;
+  const c = box.start.map((s, a) => (s + box.end[a] - 1) / 2); // [z, y, x] voxel centre
+  const ras = [0, 1, 2].map((r) => A[r * 4] * c[2] + A[r * 4 + 1] * c[1] + A[r * 4 + 2] * c[0] + A[r * 4 + 3]);
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    start: [...box.start] as Vec3,
+    end: [...box.end] as Vec3,
+    centreRas: ras.map(r3) as [number, number, number],
+    sizeMm: box.end.map((e, a) => r3((e - box.start[a]) * t2.spacing[a])) as Vec3,
+    maxProbability: r3(maxProbability),
+    localiserVolumeMm3: r3(volumeMm3),
+  };
+}
+
+/** The sub-volume `box` of a mask (x fastest). */
+function cut(mask: Uint8Array, shape: Vec3, box: Box): { data: Uint8Array; shape: Vec3 } {
+  const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
+  const out = new Uint8Array(voxelCount(size));
+  const [, ny, nx] = shape;
+  let d = 0;
+  for (let z = box.start[0]; z < box.end[0]; z++) {
+    for (let y = box.start[1]; y < box.end[1]; y++) {
+      const row = (z * ny + y) * nx;
+      out.set(mask.subarray(row + box.start[2], row + box.end[2]), d);
+      d += size[2];
+    }
+  }
+  return { data: out, shape: size };
+}
+
+/**
+ * Two-stage segmentation of a whole scan with a localiser (see the file comment).
+ * @throws Error if a model was trained for another task or the scan is unusable for a model.
+ */
+export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Model; localiser: Model }, o: SegmentOptions = {}): SegmentResult {
+  const n = voxelCount(t2.shape);
+  const seconds: Record<string, number> = {};
+  const notes: string[] = [];
+  const progress = (stage: string) => (d: number, t: number) => o.onProgress?.(stage, d, t);
+  const predictOpts = { mirror: o.mirror, stepSize: o.stepSize, tileBatch: o.tileBatch };
+  const marginMm = o.localiserMarginMm ?? DEFAULT_LOCALISER_MARGIN_MM;
+  if (!(marginMm >= 0 && marginMm <= 200)) throw new Error(`segment: localiser margin ${marginMm} mm, expected 0 to 200 mm`);
+  const volumeMm3 = (count: number) => count * t2.spacing[0] * t2.spacing[1] * t2.spacing[2];
+
+  let t0 = performance.now();
+  const loc = localise(t2, models.localiser, { ...predictOpts, threshold: o.localiserThreshold, onProgress: progress('localise') });
+  seconds.localise = (performance.now() - t0) / 1000;
+  const localisation: Localisation = { regions: [], threshold: loc.threshold, marginMm, gridShape: loc.gridShape, gridSpacing: loc.gridSpacing };
+  const empty = (): Volume<Uint8Array> => volumeLike(t2, new Uint8Array(n));
+  if (loc.dropped > 0) notes.push(`the localiser found ${loc.components.length + loc.dropped} regions; the ${loc.components.length} largest were segmented`);
+  if (loc.components.length === 0) {
+    notes.push('the localiser found no tumour anywhere in the scan: stages 1 and 2 did not run, the label map is empty');
+    return { label: empty(), wholeTumour: empty(), localisation, components: { found: 0, kept: 0, components: [] }, seconds, notes };
+  }
+
+  // Stage 1 on the regions, each grown while the tumour reaches its border.
+  t0 = performance.now();
+  const pre = preprocessForInference([t2], models.stage1.plan);
+  const gridN = voxelCount(pre.shape);
+  let groups = mergeBoxes(loc.components.map((c) => boxOnGrid(c, pre.shape, pre.spacing, marginMm)));
+  let probs1: Float32Array;
+  let grid1: Uint8Array;
+  for (let round = 0; ; round++) {
+    probs1 = predictPreprocessed(models.stage1, pre.image, 1, pre.shape, { ...predictOpts, region: groups.map((g) => g.box), onProgress: progress('stage 1') });
+    grid1 = argmax(probs1, gridN);
+    if (round === MAX_GROWTH) break;
+    let grown = false;
+    const step = pre.spacing.map((s) => Math.ceil(marginMm / s));
+    const boxes = groups.map((g) => {
+      const faces = touchedFaces(grid1, pre.shape, g.box);
+      if (!faces.some(Boolean)) return g.box;
+      grown = true;
+      return {
+        start: g.box.start.map((s, a) => (faces[2 * a] ? Math.max(0, s - step[a]) : s)) as Vec3,
+        end: g.box.end.map((e, a) => (faces[2 * a + 1] ? Math.min(pre.shape[a], e + step[a]) : e)) as Vec3,
+      };
+    });
+    if (!grown) break;
+    notes.push(`stage 1: the tumour reached a region's border; the region was grown by ${marginMm} mm`);
+    const members = groups.map((g) => g.members);
+    groups = mergeBoxes(boxes).map((g) => ({ box: g.box, members: g.members.flatMap((i) => members[i]) }));
+  }
+  localisation.regions = groups.map((g) => {
+    const foot = originalFootprint(pre.properties, g.box) ?? { start: [0, 0, 0] as Vec3, end: [...t2.shape] as Vec3 };
+    const cs = g.members.map((i) => loc.components[i]);
+    return describeRegion(t2, foot, Math.max(...cs.map((c) => c.maxProbability)), cs.reduce((s, c) => s + c.volumeMm3, 0));
+  });
+  const restored1 = restoreWindowsToOriginal(probs1!, pre.properties, groups.map((g) => g.box));
+  const wt = argmax(restored1.data, n);
+  // Per region: its components (6-connected); the largest is kept unless told to keep all.
+  const found: ComponentSummary['components'] = [];
+  const keepAll = o.largestComponent === false;
+  for (const region of localisation.regions) {
+    const box = { start: region.start, end: region.end };
+    const sub = cut(wt, t2.shape, box);
+    const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
+    if (sizes.length === 0) continue;
+    let best = 0;
+    for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[best]) best = k;
+    sizes.forEach((s, k) => found.push({ volumeMm3: Math.round(volumeMm3(s) * 1000) / 1000, kept: keepAll || k === best }));
+    if (keepAll) continue;
+    // Clear the components not kept.
+    const [, ny, nx] = t2.shape;
+    let d = 0;
+    for (let z = box.start[0]; z < box.end[0]; z++) {
+      for (let y = box.start[1]; y < box.end[1]; y++) {
+        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && labels[d] !== best + 1) wt[(z * ny + y) * nx + x] = 0;
+      }
+    }
+  }
+  found.sort((a, b) => b.volumeMm3 - a.volumeMm3);
+  const components: ComponentSummary = { found: found.length, kept: found.filter((c) => c.kept).length, components: found.slice(0, MAX_LISTED) };
+  const wholeTumour = volumeLike(t2, wt);
+  seconds.stage1 = (performance.now() - t0) / 1000;
+  if (components.kept === 0) {
+    notes.push('stage 1 found no tumour in the localised regions: the label map is empty');
+    return { label: empty(), wholeTumour, localisation, components, seconds, notes };
+  }
+
+  // Stage 2 on the tiles around each tumour.
+  t0 = performance.now();
+  const pre2 = samePreprocessing(models.stage1, models.stage2) ? pre : preprocessForInference([t2], models.stage2.plan);
+  const props2: CaseProperties = pre2.properties;
+  const mask2 = maskToPreprocessedGrid(wholeTumour, props2);
+  const n2 = voxelCount(pre2.shape);
+  const m = o.stage2Margin ?? 2;
+  const boxes2: Box[] = [];
+  for (const g of groups) {
+    const grid = pre2 === pre ? g.box : boxOnGrid({ fraction: { start: g.box.start.map((s, a) => s / pre.shape[a]) as Vec3, end: g.box.end.map((e, a) => e / pre.shape[a]) as Vec3 } }, pre2.shape, pre2.spacing, 0);
+    const sub = cut(mask2, pre2.shape, grid);
+    const b = boundingBox(sub.data, sub.shape);
+    if (!b) continue;
+    const inGrid = { start: b.start.map((s, a) => s + grid.start[a]) as Vec3, end: b.end.map((e, a) => e + grid.start[a]) as Vec3 };
+    boxes2.push(expandBox(inGrid, [m, m, m], pre2.shape));
+  }
+  const input = new Float32Array(2 * n2);
+  input.set(pre2.image.subarray(0, n2));
+  for (let i = 0; i < n2; i++) input[n2 + i] = mask2[i];
+  const probs2 = predictPreprocessed(models.stage2, input, 2, pre2.shape, { ...predictOpts, region: boxes2, onProgress: progress('stage 2') });
+  const restored2 = restoreWindowsToOriginal(probs2, props2, boxes2);
+  seconds.stage2 = (performance.now() - t0) / 1000;
+  const p = restored2.data;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (wt[i]) out[i] = p[n + i] >= p[2 * n + i] ? 1 : 2;
+  return {
+    label: volumeLike(t2, out),
+    wholeTumour,
+    ...(o.keepProbabilities ? { probabilities: restored2 } : {}),
+    localisation,
+    components,
+    seconds,
+    notes,
+  };
+}

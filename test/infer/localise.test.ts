@@ -1,0 +1,136 @@
+// Localise-then-segment: box merging and mapping between grids, sliding windows over several
+// regions, restoring probabilities only inside windows, and the localised pipeline against
+// full-volume inference through tiny random networks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { torch, type Tensor } from '../../src/torch/index.js';
+import { boxOnGrid, mergeBoxes } from '../../src/infer/localise.js';
+import { segment } from '../../src/infer/pipeline.js';
+import { slidingWindow } from '../../src/infer/sliding-window.js';
+import { originalFootprint, preprocessForInference, restoreToOriginal, restoreWindowsToOriginal } from '../../src/preprocess/preprocess.js';
+import type { Plan } from '../../src/preprocess/types.js';
+import type { Mat4, Vec3, Volume } from '../../src/volume/volume.js';
+import { tinyModel } from './tiny-model.js';
+
+test('mergeBoxes: overlapping or touching boxes merge into their bounding box, others stay', () => {
+  const a = { start: [0, 0, 0] as Vec3, end: [2, 2, 2] as Vec3 };
+  const b = { start: [3, 0, 0] as Vec3, end: [5, 2, 2] as Vec3 }; // a gap of one voxel from a on z
+  const c = { start: [10, 10, 10] as Vec3, end: [12, 12, 12] as Vec3 };
+  assert.deepEqual(mergeBoxes([a, b, c]), [
+    { box: { start: [0, 0, 0], end: [5, 2, 2] }, members: [0, 1] },
+    { box: c, members: [2] },
+  ]);
+  assert.equal(mergeBoxes([a, b, c], 0).length, 3);
+  // A chain: c joins once the merged box reaches it.
+  const d = { start: [3, 1, 1] as Vec3, end: [11, 11, 11] as Vec3 };
+  assert.deepEqual(mergeBoxes([a, c, d]), [{ box: { start: [0, 0, 0], end: [12, 12, 12] }, members: [0, 1, 2] }]);
+});
+
+test('boxOnGrid: a box as fractions of the crop, on a finer grid, grown by the margin in mm and clamped', () => {
+  // z: [0.25, 0.5) of 40 voxels of 2 mm, margin 4 mm = 2 voxels → [8, 22); y: [0, 0.1) of 50 → [0, 5 + 3) at 1.5 mm;
+  // x: [0.9, 1) of 30 voxels of 1 mm → [27 − 4, 30).
+  const box = boxOnGrid({ fraction: { start: [0.25, 0, 0.9], end: [0.5, 0.1, 1] } }, [40, 50, 30], [2, 1.5, 1], 4);
+  assert.deepEqual(box, { start: [8, 0, 23], end: [22, 8, 30] });
+});
+
+test('sliding windows over two regions: the full pass\'s logits inside both, zero where no tile ran', () => {
+  const m = tinyModel('wholeTumour', 2);
+  const img = torch.randn([1, 32, 64, 64]);
+  const r1 = { start: [2, 3, 4] as Vec3, end: [6, 10, 9] as Vec3 };
+  const r2 = { start: [26, 50, 52] as Vec3, end: [30, 60, 62] as Vec3 };
+  const fwd = (x: Tensor) => m.net.forward(x)[0];
+  torch.noGrad(() =>
+    torch.scope(() => {
+      const full = slidingWindow(fwd, img, [8, 16, 16]);
+      const part = slidingWindow(fwd, img, [8, 16, 16], { region: [r1, r2] });
+      const cut = (t: Tensor, r: { start: Vec3; end: Vec3 }) => t.slice(1, r.start[0], r.end[0]).slice(2, r.start[1], r.end[1]).slice(3, r.start[2], r.end[2]);
+      assert.ok(cut(full, r1).equal(cut(part, r1)));
+      assert.ok(cut(full, r2).equal(cut(part, r2)));
+      // The middle of the volume is far from both regions: no tile ran there.
+      assert.equal(part.slice(1, 16, 17).slice(2, 32, 33).slice(3, 32, 33).abs().sum().item(), 0);
+    }),
+  );
+  img.dispose();
+  m.dispose();
+});
+
+/** A 1 mm plan for preprocessing only. */
+const plan = (spacing: Vec3): Plan => ({ ...tinyModel('wholeTumour', 1).plan, spacing });
+
+/** A scan stored with the axes permuted and flipped (affine columns: x → −S, y → A, z → −R). */
+function permutedScan(): Volume {
+  const shape: Vec3 = [18, 22, 26];
+  const data = new Float32Array(shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < data.length; i++) data[i] = 5 + (i % 7) + Math.floor(i / 91) * 0.3;
+  const affine: Mat4 = [0, 0, -1.5, 40, 0, 1.2, 0, -20, -0.9, 0, 0, 10, 0, 0, 0, 1];
+  return { data, shape, spacing: [1.5, 1.2, 0.9], affine };
+}
+
+test('restoreWindowsToOriginal: the whole grid as one window equals restoreToOriginal; a window, its footprint only', () => {
+  const t2 = permutedScan();
+  const pre = preprocessForInference([t2], plan([1, 1, 1]));
+  const n = pre.shape[0] * pre.shape[1] * pre.shape[2];
+  const probs = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    probs[i] = (i % 13) / 13;
+    probs[n + i] = 1 - probs[i];
+  }
+  const full = restoreToOriginal(probs, pre.properties);
+  const all = restoreWindowsToOriginal(probs, pre.properties, [{ start: [0, 0, 0], end: pre.shape }]);
+  assert.deepEqual(all.shape, t2.shape);
+  assert.ok(full.data.every((v, i) => v === all.data[i]), 'whole grid: identical');
+  const w = { start: [3, 4, 5] as Vec3, end: [9, 12, 10] as Vec3 };
+  const part = restoreWindowsToOriginal(probs, pre.properties, [w]);
+  const foot = originalFootprint(pre.properties, w)!;
+  const [, ny, nx] = t2.shape;
+  const m = t2.data.length;
+  let inside = 0;
+  for (let z = 0; z < t2.shape[0]; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const i = (z * ny + y) * nx + x;
+        const isIn = [z, y, x].every((v, a) => v >= foot.start[a] && v < foot.end[a]);
+        if (isIn) {
+          inside++;
+          assert.equal(part.data[i], full.data[i]);
+          assert.equal(part.data[m + i], full.data[m + i]);
+        } else {
+          assert.equal(part.data[i], 1, 'background outside the footprint');
+          assert.equal(part.data[m + i], 0);
+        }
+      }
+  assert.ok(inside > 0 && inside < m / 4, `footprint of ${inside} voxels`);
+});
+
+function blobScan(): Volume {
+  const shape: Vec3 = [20, 40, 36];
+  const data = new Float32Array(shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < data.length; i++) data[i] = 50 + ((i * 2654435761) % 1000) / 10;
+  return { data, shape, spacing: [1, 1, 1], affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] };
+}
+
+test('localised segmentation: nothing found → empty label in one pass; everything found → the full-volume labels', () => {
+  const live = torch.liveTensors();
+  const models = { stage1: tinyModel('wholeTumour', 3), stage2: tinyModel('split', 4), localiser: tinyModel('wholeTumour', 5) };
+  try {
+    const t2 = blobScan();
+    const none = segment(t2, models, { localiserThreshold: 1 - 1e-7 });
+    assert.equal(none.label.data.some((v) => v > 0), false);
+    assert.deepEqual(none.localisation?.regions, []);
+    assert.deepEqual(Object.keys(none.seconds), ['localise']);
+    assert.match(none.notes.join(' '), /localiser found no tumour/);
+    const all = segment(t2, models, { localiserThreshold: 1e-7 });
+    const full = segment(t2, models, { localise: false });
+    assert.equal(all.localisation?.regions.length, 1);
+    assert.deepEqual(all.localisation?.regions[0].start, [0, 0, 0]);
+    assert.deepEqual(all.localisation?.regions[0].end, t2.shape);
+    assert.deepEqual(Object.keys(all.seconds), ['localise', 'stage1', 'stage2']);
+    assert.ok(full.label.data.some((v) => v > 0), 'the random stage 1 finds something');
+    assert.ok(all.label.data.every((v, i) => v === full.label.data[i]), 'same labels as full-volume inference');
+    assert.deepEqual(all.components, full.components);
+    assert.throws(() => segment(t2, { ...models, localiser: models.stage2 }), /localiser .* trained for 'split'/);
+  } finally {
+    Object.values(models).forEach((m) => m.dispose());
+  }
+  assert.equal(torch.liveTensors(), live);
+});
