@@ -1,11 +1,17 @@
 /**
  * The patient's anatomy in head coordinates (mm; x right, y anterior, z superior; origin on the
- * midline at the level of the internal auditory canals): head, skull and skull base, cerebrum,
- * cerebellum, brainstem, the cerebellopontine-angle (CPA) cisterns, both petrous bones with their
- * internal auditory canals (IAC), the VII/VIII nerves and the labyrinth.
+ * midline at the level of the internal auditory canals): head, skull and skull base, clivus,
+ * cerebrum (grey and white matter, lateral ventricles, temporal lobes), eyes and orbits, cerebellum
+ * with its folia, vermis, brainstem and peduncles, fourth ventricle, the cerebellopontine-angle
+ * (CPA) cisterns, both petrous bones with their internal auditory canals (IAC), the VII/VIII nerves
+ * and the labyrinth (cochlea, vestibule, semicircular canals) — both ears always, so that a healthy
+ * head has two normal canals and an NF2 head a tumour in each. The arteries of the posterior fossa
+ * ({@link Vessels}: vertebral, basilar and both AICA loops) are dark T2 flow voids, drawn per patient
+ * with `PhantomConfig.vesselProbability`.
  *
- * {@link drawAnatomy} draws the numbers from a seeded stream; {@link anatomyShapes} turns them into
- * the painter-ordered shapes of the scene (later shapes paint over earlier ones).
+ * {@link drawAnatomy} and {@link drawVessels} draw the numbers from seeded streams;
+ * {@link anatomyShapes} and {@link vesselShapes} turn them into the painter-ordered shapes of the
+ * scene (later shapes paint over earlier ones).
  */
 
 import type { Rng } from '../random.js';

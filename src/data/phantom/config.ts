@@ -13,8 +13,9 @@ export type FieldOfView = 'crop' | 'head';
 /**
  * A head-FOV protocol at the geometry of a public VS dataset or a clinical routine: matrix
  * `[slices, rows, columns]` in storage order, voxel size in mm in the same order, how the slices
- * are stored (axial: array axis 0 runs inferior–superior; sagittal: it runs left–right), and the
- * range of its contrast exponent (see {@link PhantomConfig.contrast}).
+ * are stored (axial: array axis 0 runs inferior–superior; sagittal: it runs left–right, axis 1
+ * superior–inferior, axis 2 anterior–posterior), and where the slab is centred. Its contrast and
+ * ghosting ranges are {@link VARIED_LOOK}'s unless the config sets them.
  */
 export interface HeadGeometry {
   matrix: Vec3;

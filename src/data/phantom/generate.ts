@@ -1,11 +1,16 @@
 /**
- * `generatePhantom`: one synthetic T2 volume of the cerebellopontine angle with a vestibular
- * schwannoma and its exact IM/EM label map.
+ * `generatePhantom`: one synthetic T2 volume — a crop around the cerebellopontine angle, or a whole
+ * head (or posterior-fossa slab) at a public dataset's geometry — with its exact IM/EM label map:
+ * one vestibular schwannoma, none (a healthy head: an all-0 label, `meta.tumours` empty), or one in
+ * each ear (NF2, `bilateralProbability`), among the anatomy of `anatomy.ts` with the arteries as flow
+ * voids.
  *
- * Pipeline: draw a patient (anatomy, tumour side, Koos grade, tumour, tissue signals, scan
- * protocol) → place the scan (pose, FOV) → render with partial volume (render.ts) → scale by the
- * scanner gain → multiply by a bias field → add Rician noise. Every step draws from its own
- * seeded stream, so the same `(config, seed)` gives bit-identical output.
+ * Pipeline: draw a patient (anatomy, tumour side, Koos grade, tumour, tissue signals raised to the
+ * protocol's contrast exponent, scan protocol; then, from a stream of their own so that older
+ * configs draw the same patients, healthy or NF2 and the arteries) → place the scan (pose, FOV,
+ * storage order: axial, or sagittal for `iso`) → render with partial volume (render.ts) → scale by
+ * the scanner gain → add a motion-like ghost → multiply by a bias field → add Rician noise. Every
+ * step draws from its own seeded stream, so the same `(config, seed)` gives bit-identical output.
  */
 
 import type { Vec3, Volume } from '../../volume/volume.js';
