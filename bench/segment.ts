@@ -1,27 +1,37 @@
 // Benchmark: the two-stage segmentation pipeline on a whole-head-sized phantom against the same two
 // networks run by PyTorch the way nnU-Net runs them (full-volume sliding windows for both stages),
-// in the same run.
+// in the same run; and the head cases of issue 13 (localise, then segment).
 //
 // - The scan: `generatePhantom({ fov: 'head' })`, 80 × 384 × 384 voxels of 1.5 × 0.41 × 0.41 mm.
-// - The models: `--models DIR` (stage1.safetensors, stage2.safetensors), else the built-in default
-//   model (models/default) when present, else two networks with random weights on a plan like the
-//   default recipe's (saved as checkpoints, so `loadModel` reads them as it reads trained ones).
-// - meatus, on the preprocessed grid ("grid"): stage 1 full volume (`predictPreprocessed`), argmax,
-//   largest 6-connected component = WT, stage 2 on [T2, WT] over only the tiles that intersect the WT
-//   bounding box + 2 voxels (as `segment()` does), label = WT ? argmax(EM, IM) : 0. Its label map is
-//   compared with the peer's (Dice per class and WT); opt-in faster modes (`--modes`) run the same
-//   way and are compared too. meatus end to end ("segment()"): the real `segment()` on the T2 volume
-//   (preprocessing, both stages, restoring to the original geometry), timed per stage.
+// - The models: `--models DIR` (stage1.safetensors, stage2.safetensors, and localiser.safetensors when
+//   present), else the built-in default model (models/default) when present, else two networks with
+//   random weights on a plan like the default recipe's (saved as checkpoints, so `loadModel` reads
+//   them as it reads trained ones; no localiser).
+// - meatus, on the preprocessed grid ("grid", libtorch; `--no-grid` leaves it out): stage 1 full
+//   volume (`predictPreprocessed`), argmax, largest 6-connected component = WT, stage 2 on [T2, WT]
+//   over only the tiles that intersect the WT bounding box + 2 voxels (as `segment()` does), label =
+//   WT ? argmax(EM, IM) : 0. Its label map is compared with the peer's (Dice per class and WT);
+//   opt-in faster modes (`--modes`) run the same way and are compared too.
+// - meatus end to end (`--no-e2e` leaves these out), with `--engine` (default onnxruntime, as
+//   `meatus segment` on the CPU): the real `segment()` on the T2 volume (preprocessing, the passes,
+//   restoring to the original geometry), timed per pass — full volume (compared with the peer's label
+//   map restored to the original grid) and, when the models have a localiser, localised (speed-up
+//   against the peer, goal ≥ 5×). Head cases (bench/lib/head-cases.ts): the scan, an NF2 head (seed
+//   + 1) and a healthy head (seed + 2) of the same geometry, each localised, the tumour cases also
+//   full volume (agreement localised vs full, goal Dice ≥ 0.99), and each through the command
+//   `meatus segment <head.nii.gz> --out DIR` under GNU time (`--no-cli` leaves it out): wall time
+//   and peak RSS (goals ≤ 60 s, aim 20 s, and ≤ 2 GB on the tumour scan; ≤ 20 s on the healthy one).
 // - The peer (bench/peers/segment_torch.py): reads meatus's preprocessed stage-1 input (so
 //   preprocessing is identical) and the same checkpoints; nnU-Net's sliding window for both stages.
 // - Each side runs in a fresh process (peak RSS = that process's maxrss); rounds alternate which side
 //   goes first; 2 threads on both sides, and the same environment (meatus sets OMP_WAIT_POLICY=PASSIVE
-//   for itself when unset; the peer gets the same value).
+//   for itself when unset; the peer gets the same value; the command gets MEATUS_NUM_THREADS).
 //
 // Run: node --import tsx bench/segment.ts [--models DIR] [--device cpu|cuda] [--python PATH]
-//        [--rounds N] [--threads N] [--seed N] [--modes tileBatch4,step75|none] [--no-e2e] [--out FILE]
+//        [--rounds N] [--threads N] [--seed N] [--modes tileBatch4,step75|none] [--no-grid] [--no-e2e]
+//        [--no-cli] [--engine onnxruntime|libtorch] [--out FILE]
 //        [--matrix Z,Y,X (the head matrix; default 80,384,384; smaller for quick checks)]
-// Prints a table and writes bench/results/segment.json (or --out).
+// Prints tables and writes bench/results/segment.json (or --out).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,9 +39,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { torch, type Device } from '../src/torch/index.js';
+import type { PhantomConfig } from '../src/data/phantom/config.js';
 import { generatePhantom } from '../src/data/phantom/generate.js';
-import { loadModel, type Model } from '../src/infer/model.js';
-import { segment } from '../src/infer/pipeline.js';
+import { loadModel, type Engine, type Model } from '../src/infer/model.js';
+import { segment, type SegmentOptions } from '../src/infer/pipeline.js';
 import { predictPreprocessed } from '../src/infer/predict.js';
 import { tileStarts } from '../src/infer/sliding-window.js';
 import { saveCheckpoint } from '../src/nn/checkpoint.js';
@@ -43,6 +54,11 @@ import type { Plan, Task } from '../src/preprocess/types.js';
 import { boundingBox, expandBox, type Box } from '../src/volume/bbox.js';
 import { largestComponent } from '../src/volume/components.js';
 import type { Mat4, Vec3, Volume } from '../src/volume/volume.js';
+import { agreement, type Agreement } from './lib/agreement.js';
+import { failer, intArg as intOption } from './lib/args.js';
+import { makeHeadCases, reportHead } from './lib/head-cases.js';
+import { GNU_TIME, runMeatusSegment } from './lib/meatus-cli.js';
+import { disposeModels, type FolderModels } from './lib/models.js';
 import { median } from './lib/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -74,6 +90,9 @@ interface ChildJob {
   kind: 'grid' | 'segment';
   stage1: string;
   stage2: string;
+  /** segment: the localiser checkpoint (run first when given), and the engine of every network. */
+  localiser?: string;
+  engine?: Engine;
   device: Device;
   threads: number;
   /** grid: the preprocessed `[1, z, y, x]` float32 file and its shape; segment: the raw T2 file and its geometry. */
@@ -92,6 +111,8 @@ interface ChildResult {
   wtVoxels: number;
   region?: Box | null;
   notes?: string[];
+  /** segment, localised: the regions the localiser found (voxels of the input, end exclusive). */
+  regions?: { start: Vec3; end: Vec3 }[];
 }
 
 function readF32(path: string): Float32Array {
@@ -114,7 +135,10 @@ async function child(jobFile: string): Promise<void> {
   const sync = () => job.device === 'cuda' && torch.cuda.synchronize();
   const seconds: Record<string, number> = {};
   let t0 = performance.now();
-  const [stage1, stage2] = [await loadModel(job.stage1, job.device), await loadModel(job.stage2, job.device)];
+  const load = (path: string) => loadModel(path, job.device, { engine: job.kind === 'segment' ? job.engine : undefined });
+  const models: FolderModels = { stage1: await load(job.stage1), stage2: await load(job.stage2) };
+  if (job.localiser) models.localiser = await load(job.localiser);
+  const { stage1, stage2 } = models;
   const image = readF32(job.input);
   seconds.load = (performance.now() - t0) / 1000;
   const n = job.shape[0] * job.shape[1] * job.shape[2];
@@ -122,12 +146,14 @@ async function child(jobFile: string): Promise<void> {
   if (job.kind === 'segment') {
     const t2: Volume<Float32Array> = { data: image, shape: job.shape, spacing: job.spacing!, affine: job.affine! };
     t0 = performance.now();
-    const r = segment(t2, { stage1, stage2 }, {});
+    const opts: SegmentOptions & { localise?: boolean } = { localise: job.localiser !== undefined };
+    const r = segment(t2, models, opts);
     sync();
     const total = (performance.now() - t0) / 1000;
     Object.assign(seconds, r.seconds, { total });
     writeFileSync(job.labelOut, r.label.data);
-    result = { seconds, maxRssMB: 0, wtVoxels: r.wholeTumour.data.reduce((a, v) => a + v, 0), notes: r.notes };
+    const regions = r.localisation?.regions.map((g) => ({ start: g.start, end: g.end }));
+    result = { seconds, maxRssMB: 0, wtVoxels: r.wholeTumour.data.reduce((a, v) => a + v, 0), notes: r.notes, ...(regions ? { regions } : {}) };
   } else {
     const m = job.mode ?? {};
     const tiles = { stage1: 0, stage2: 0 };
@@ -153,24 +179,15 @@ async function child(jobFile: string): Promise<void> {
     writeFileSync(job.labelOut, label);
     result = { seconds, maxRssMB: 0, tiles, wtVoxels: wt.reduce((a, v) => a + v, 0), region, notes: region ? [] : ['stage 1 found no tumour'] };
   }
-  stage1.dispose();
-  stage2.dispose();
+  disposeModels(models);
   result.maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify(result));
 }
 
 // ---- the parent ----
 
-function fail(msg: string): never {
-  console.error(`bench/segment: ${msg}`);
-  process.exit(2);
-}
-
-function intArg(name: string, v: string | undefined, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
+const fail = failer('segment');
+const intArg = (name: string, v: string | undefined, min: number) => intOption(fail, name, v, min);
 
 /** A plan like models/default/recipe.sh's (crop phantoms, 1.2 × 0.8 × 0.8 mm, features 16 → 128, budget 250 MB). */
 function recipePlan(): Plan {
@@ -247,42 +264,6 @@ function runPeer(python: string, configFile: string, env: NodeJS.ProcessEnv): Pe
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerResult;
 }
 
-/** Dice of `a == k` and `b == k` (k = 'wt': label > 0); 1 when both are empty. */
-function dice(a: Uint8Array, b: Uint8Array, k: number | 'wt'): number {
-  let inter = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = k === 'wt' ? a[i] > 0 : a[i] === k;
-    const y = k === 'wt' ? b[i] > 0 : b[i] === k;
-    if (x) sa++;
-    if (y) sb++;
-    if (x && y) inter++;
-  }
-  return sa + sb === 0 ? 1 : (2 * inter) / (sa + sb);
-}
-
-interface Agreement {
-  em: number;
-  im: number;
-  wt: number;
-  differingVoxels: number;
-  voxels: { meatus: number[]; peer: number[] };
-}
-
-function agreement(mine: Uint8Array, peer: Uint8Array): Agreement {
-  if (mine.length !== peer.length) fail(`label maps of ${mine.length} and ${peer.length} voxels`);
-  let diff = 0;
-  const cm = [0, 0, 0];
-  const cp = [0, 0, 0];
-  for (let i = 0; i < mine.length; i++) {
-    if (mine[i] !== peer[i]) diff++;
-    cm[mine[i]]++;
-    cp[peer[i]]++;
-  }
-  return { em: dice(mine, peer, 1), im: dice(mine, peer, 2), wt: dice(mine, peer, 'wt'), differingVoxels: diff, voxels: { meatus: cm.slice(1), peer: cp.slice(1) } };
-}
-
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
@@ -294,6 +275,9 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '7' },
       modes: { type: 'string', default: 'tileBatch4,step75' },
       'no-e2e': { type: 'boolean', default: false },
+      'no-grid': { type: 'boolean', default: false },
+      'no-cli': { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'onnxruntime' },
       out: { type: 'string' },
       matrix: { type: 'string' },
     },
@@ -308,6 +292,12 @@ async function main(): Promise<void> {
   const modes = args.modes === 'none' ? [] : args.modes!.split(',').filter(Boolean);
   for (const m of modes) if (!MODES[m] || m === 'default') fail(`--modes lists ${Object.keys(MODES).slice(1).join(', ')} (or none), got '${m}'`);
   const e2e = !args['no-e2e'];
+  const gridRuns = !args['no-grid'];
+  const cliRuns = e2e && !args['no-cli'];
+  const engine = args.engine as Engine;
+  if (engine !== 'onnxruntime' && engine !== 'libtorch') fail(`--engine must be onnxruntime or libtorch, got '${args.engine}'`);
+  if (engine === 'onnxruntime' && device !== 'cpu') fail('--engine onnxruntime runs on the CPU; add --engine libtorch with --device cuda');
+  if (cliRuns && !existsSync(GNU_TIME)) fail(`${GNU_TIME} is missing: install GNU time (apt-get install -y time) or pass --no-cli`);
   const load1 = loadavg();
 
   const dir = mkdtempSync(join(tmpdir(), 'meatus-bench-segment-'));
@@ -339,6 +329,9 @@ async function main(): Promise<void> {
     }
     const stage1Path = join(modelDir, 'stage1.safetensors');
     const stage2Path = join(modelDir, 'stage2.safetensors');
+    const localiserPath = join(modelDir, 'localiser.safetensors');
+    const localiser = !random && existsSync(localiserPath) ? localiserPath : undefined;
+    if (e2e && !localiser) console.error(`bench/segment: ${modelDir} has no localiser.safetensors: the localised runs are left out`);
     for (const key of ['spacing', 'normalization'] as const) {
       if (JSON.stringify(plan1[key]) !== JSON.stringify(plan2[key])) {
         fail(`the stage-1 and stage-2 plans differ in ${key}: their preprocessed grids differ, which the peer does not handle`);
@@ -349,7 +342,8 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     const matrix = (args.matrix ?? HEAD.headMatrix.join(',')).split(',').map(Number) as Vec3;
     if (matrix.length !== 3 || !matrix.every((v) => Number.isInteger(v) && v >= 8)) fail(`--matrix must be Z,Y,X integers ≥ 8, got '${args.matrix}'`);
-    const { image: t2, meta } = generatePhantom({ ...HEAD, headMatrix: matrix, headInPlaneSpacing: [...HEAD.headInPlaneSpacing], sliceSpacing: [...HEAD.sliceSpacing] }, SEED);
+    const phantomConfig = { ...HEAD, headMatrix: matrix, headInPlaneSpacing: [...HEAD.headInPlaneSpacing], sliceSpacing: [...HEAD.sliceSpacing] } as Partial<PhantomConfig>;
+    const { image: t2, meta } = generatePhantom(phantomConfig, SEED);
     const phantomSeconds = (performance.now() - t0) / 1000;
     const t2File = join(dir, 't2.f32');
     writeFileSync(t2File, new Uint8Array(t2.data.buffer, t2.data.byteOffset, t2.data.byteLength));
@@ -369,6 +363,7 @@ async function main(): Promise<void> {
     );
 
     const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    const seg: ChildResult[] = [];
     const peerConfigFile = join(dir, 'peer.json');
     writeFileSync(
       peerConfigFile,
@@ -377,18 +372,25 @@ async function main(): Promise<void> {
     const gridJob = (mode: string): ChildJob => ({
       kind: 'grid', stage1: stage1Path, stage2: stage2Path, device, threads: THREADS, input: preFile, shape: pre.shape, mode: MODES[mode], labelOut: join(dir, `grid-${mode}.u8`),
     });
-    const segJob: ChildJob = {
-      kind: 'segment', stage1: stage1Path, stage2: stage2Path, device, threads: THREADS, input: t2File, shape: t2.shape, spacing: t2.spacing, affine: t2.affine, labelOut: join(dir, 'segment.u8'),
-    };
+    const segJob: ChildJob = segmentJob(t2, t2File, join(dir, 'segment.u8'), false);
     const jobFile = join(dir, 'job.json');
+    function segmentJob(v: Volume<Float32Array>, input: string, labelOut: string, localised: boolean): ChildJob {
+      return {
+        kind: 'segment', stage1: stage1Path, stage2: stage2Path, ...(localised ? { localiser } : {}), engine, device, threads: THREADS,
+        input, shape: v.shape, spacing: v.spacing, affine: v.affine, labelOut,
+      };
+    }
+    // The head cases (issue 13): the scan above, an NF2 head and a healthy head of the same geometry.
+    const head = e2e ? await makeHeadCases(t2, meta, phantomConfig, SEED, dir, segJob.labelOut) : [];
+    if (head.length) head[0].full = seg;
 
     const grid: Record<string, ChildResult[]> = {};
     const agree: Record<string, Agreement> = {};
     const peer: PeerResult[] = [];
-    const seg: ChildResult[] = [];
     const loads: number[][] = [];
     let peerLabel: Uint8Array | null = null;
     let segAgreement: Agreement | null = null;
+    let locAgreement: Agreement | null = null;
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? ['meatus', 'torch'] : ['torch', 'meatus'];
       for (const side of order) {
@@ -396,18 +398,26 @@ async function main(): Promise<void> {
         if (side === 'torch') {
           peer.push(runPeer(python, peerConfigFile, env));
           peerLabel ??= new Uint8Array(readFileSync(join(dir, 'peer.u8')));
-        } else {
+        } else if (gridRuns) {
           (grid.default ??= []).push(runChild(gridJob('default'), jobFile, env));
         }
       }
-      for (const m of modes) (grid[m] ??= []).push(runChild(gridJob(m), jobFile, env));
+      for (const m of gridRuns ? modes : []) (grid[m] ??= []).push(runChild(gridJob(m), jobFile, env));
       if (e2e) seg.push(runChild(segJob, jobFile, env));
+      for (const h of head) {
+        // The scan's full-volume run is `seg`'s; the other tumour cases run full volume once, for the agreement.
+        if (h.name !== 'tumour' && h.tumour && r === 0) h.full.push(runChild(segmentJob(h.image, h.file, h.fullLabel, false), jobFile, env));
+        const labelOut = r === 0 ? h.localisedLabel : join(dir, 'localised-later.u8');
+        if (localiser) h.localised.push(runChild(segmentJob(h.image, h.file, labelOut, true), jobFile, env));
+        if (cliRuns) h.cli.push(runMeatusSegment(h.nifti, join(dir, `cli-${h.name}-${r}`), ['--models', modelDir, '--engine', engine, '--device', device], { ...env, MEATUS_NUM_THREADS: String(THREADS) }));
+      }
       if (r === 0) {
-        for (const m of ['default', ...modes]) agree[m] = agreement(new Uint8Array(readFileSync(join(dir, `grid-${m}.u8`))), peerLabel!);
+        for (const m of gridRuns ? ['default', ...modes] : []) agree[m] = agreement(new Uint8Array(readFileSync(join(dir, `grid-${m}.u8`))), peerLabel!);
         if (e2e) {
           // segment() in the original geometry against the peer's label map restored to it (one-hot linear).
           const restored = restoreToOriginal(peerLabel!, props).data as Uint8Array;
           segAgreement = agreement(new Uint8Array(readFileSync(segJob.labelOut)), restored);
+          if (head[0]?.localised.length) locAgreement = agreement(new Uint8Array(readFileSync(head[0].localisedLabel)), restored);
         }
       }
       console.error(`bench/segment: round ${r + 1}/${ROUNDS} done (load ${loadavg().map((v) => v.toFixed(2)).join(', ')})`);
@@ -421,6 +431,7 @@ async function main(): Promise<void> {
     const sec = (runs: { seconds: Record<string, number> }[], k: string) => median(runs.map((x) => x.seconds[k] ?? NaN));
     const mem = (runs: { maxRssMB: number }[]) => Math.max(...runs.map((x) => x.maxRssMB));
     const peerTotal = sec(peer, 'stage1') + sec(peer, 'stage2');
+    const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
     interface Row {
       name: string;
       stage1: number;
@@ -433,7 +444,7 @@ async function main(): Promise<void> {
     }
     const rows: Row[] = [];
     rows.push({ name: 'PyTorch, nnU-Net-style full volume', stage1: sec(peer, 'stage1'), stage2: sec(peer, 'stage2'), total: peerTotal, ratio: 1, maxRssMB: mem(peer), tiles: `${peer[0].tiles.stage1} + ${peer[0].tiles.stage2}`, agreement: null });
-    for (const m of ['default', ...modes]) {
+    for (const m of gridRuns ? ['default', ...modes] : []) {
       const runs = grid[m];
       const total = sec(runs, 'stage1') + sec(runs, 'stage2');
       const t = runs[0].tiles!;
@@ -441,12 +452,16 @@ async function main(): Promise<void> {
     }
     if (e2e) {
       const total = sec(seg, 'total');
-      rows.push({ name: 'meatus `segment()` end to end (+ preprocessing, restore)', stage1: sec(seg, 'stage1'), stage2: sec(seg, 'stage2'), total, ratio: peerTotal / total, maxRssMB: mem(seg), tiles: '—', agreement: segAgreement });
+      rows.push({ name: `meatus \`segment()\` full volume, ${engine} (+ preprocessing, restore)`, stage1: sec(seg, 'stage1'), stage2: sec(seg, 'stage2'), total, ratio: peerTotal / total, maxRssMB: mem(seg), tiles: '—', agreement: segAgreement });
+      const loc = head[0].localised;
+      if (loc.length) {
+        const t = sec(loc, 'total');
+        rows.push({ name: `meatus \`segment()\` localised, ${engine} (+ localiser ${f(sec(loc, 'localise'))} s)`, stage1: sec(loc, 'stage1'), stage2: sec(loc, 'stage2'), total: t, ratio: peerTotal / t, maxRssMB: mem(loc), tiles: '—', agreement: locAgreement });
+      }
     }
 
     const info = torch.buildInfo();
     const cpu = cpus()[0]?.model ?? 'unknown';
-    const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
     const d = (v: number) => (v === 1 ? '1' : v.toFixed(5));
     console.log(
       `Segmentation: meatus (libtorch ${info.version}) vs PyTorch ${peer[0].torch} on ${device}, ${THREADS} threads (peer: ${peer[0].threads}); ${cpu}; ` +
@@ -461,13 +476,15 @@ async function main(): Promise<void> {
           `${a ? d(a.em) : '—'} | ${a ? d(a.im) : '—'} | ${a ? d(a.wt) : '—'} | ${a ? a.differingVoxels : '—'} |`,
       );
     }
-    const region = grid.default[0].region;
+    const first = grid.default?.[0] ?? seg[0];
+    const region = first?.region;
     console.log(
-      `WT: ${grid.default[0].wtVoxels} voxels (peer ${peer[0].wtVoxels}); stage-2 region ${region ? `${region.start.join(',')} → ${region.end.join(',')}` : 'none'}; ` +
+      `WT: ${first?.wtVoxels ?? '—'} voxels (peer ${peer[0].wtVoxels}); stage-2 region ${region ? `${region.start.join(',')} → ${region.end.join(',')}` : 'none'}; ` +
         `tile grids identical to nnU-Net's: ${sameGrid ? 'yes' : 'NO'}; load average at start ${load1.map((v) => v.toFixed(2)).join(', ')}, ` +
-        `at end ${loadavg().map((v) => v.toFixed(2)).join(', ')}; peer model loading + input ${f(sec(peer, 'load'))} s, meatus ${f(sec(grid.default, 'load'))} s (not in the totals)`,
+        `at end ${loadavg().map((v) => v.toFixed(2)).join(', ')}; peer model loading + input ${f(sec(peer, 'load'))} s, meatus ${first ? f(sec(grid.default ?? seg, 'load')) : '—'} s (not in the totals)`,
     );
     if (!sameGrid) console.log(`tile starts: meatus ${JSON.stringify(tilesMeatus)}, nnU-Net ${JSON.stringify(peer[0].steps)}`);
+    const headSummary = head.length ? reportHead(head, peerTotal, engine) : null;
 
     const outFile = args.out ?? join(HERE, 'results', 'segment.json');
     mkdirSync(dirname(outFile), { recursive: true });
@@ -484,14 +501,15 @@ async function main(): Promise<void> {
           threads: THREADS,
           env: { OMP_WAIT_POLICY: env.OMP_WAIT_POLICY, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? null },
           rounds: ROUNDS,
-          models: { note: modelsNote, stage1: stage1Path, stage2: stage2Path, plan: { spacing: plan1.spacing, patchSize: plan1.patchSize, network: plan1.network } },
+          models: { note: modelsNote, stage1: stage1Path, stage2: stage2Path, localiser: localiser ?? null, engine, plan: { spacing: plan1.spacing, patchSize: plan1.patchSize, network: plan1.network } },
           phantom: { seed: SEED, config: HEAD, shape: t2.shape, spacing: t2.spacing, koos: meta.koos, side: meta.side, volumes: meta.volumes, seconds: phantomSeconds },
           preprocessed: { shape: pre.shape, spacing: pre.spacing, cropBox: props.cropBox, seconds: preprocessSeconds },
           meatus: { libtorch: info.version, stage2Margin: STAGE2_MARGIN },
           peer: { python, torch: peer[0].torch, numpy: peer[0].numpy, threads: peer[0].threads },
           tileGrids: { meatus: tilesMeatus, nnunet: peer[0].steps, identical: sameGrid },
           rows,
-          runs: { peer, grid, segment: seg },
+          head: headSummary && { ...headSummary, phantoms: head.map((h) => ({ name: h.name, seed: h.meta.seed, koos: h.meta.koos ?? null, sides: h.meta.tumours.map((t) => t.side), volumes: h.meta.volumes })) },
+          runs: { peer, grid, segment: seg, head: head.map((h) => ({ name: h.name, localised: h.localised, full: h.name === 'tumour' ? 'runs.segment' : h.full, cli: h.cli })) },
         },
         null,
         2,
