@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   const config: Partial<PhantomConfig> = {};
   if (values.fov !== undefined) {
     if (values.fov !== 'crop' && values.fov !== 'head')
-      throw new Error(`--fov: expected crop or head, got '${values.fov}'`);
+      throw new UsageError(`--fov: expected crop or head, got '${values.fov}'`);
     config.fov = values.fov;
   }
   if (values.geometry !== undefined) {
@@ -104,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   if (nf2 !== undefined) config.bilateralProbability = nf2;
   if (values.koos !== undefined) {
     const k = Number(values.koos);
-    if (![1, 2, 3, 4].includes(k)) throw new Error(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
+    if (![1, 2, 3, 4].includes(k)) throw new UsageError(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
     config.koos = k as PhantomConfig['koos'];
   }
   const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;

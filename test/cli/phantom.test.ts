@@ -25,11 +25,13 @@ test('meatus phantom --geometry tse --healthy 1: a 224 × 224 × 60 head at 1 ×
   assert.ok(label.data.every((v) => v === 0));
 });
 
-test('meatus phantom: bad --geometry, --healthy, --nf2 exit 2 before writing anything', async () => {
+test('meatus phantom: bad --geometry, --healthy, --nf2, --fov, --koos exit 2 before writing anything', async () => {
   for (const [flag, value, message] of [
     ['--geometry', 'cube', /--geometry: expected ciss, fiesta, iso, tse, slab, mixed, got 'cube'/],
     ['--healthy', '1.5', /--healthy: expected a fraction between 0 and 1, got '1\.5'/],
     ['--nf2', 'some', /--nf2: expected a fraction between 0 and 1, got 'some'/],
+    ['--fov', 'brain', /--fov: expected crop or head, got 'brain'/],
+    ['--koos', '5', /--koos: expected 1, 2, 3 or 4, got '5'/],
   ] as const) {
     const out = join(dir, `bad${flag}`);
     const r = await cli('phantom', '--cases', '1', flag, value, '--out', out);

@@ -11,6 +11,11 @@ import { Rng } from '../../src/data/random.js';
 import { affineSpacing, axialAxis, axisCodes } from '../../src/volume/orientation.js';
 import { toCanonical } from '../../src/volume/reorient.js';
 import type { Mat4, Vec3, Volume } from '../../src/volume/volume.js';
+import { generatePhantomDataset } from '../../src/data/phantom/dataset.js';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
 
 type P3 = [number, number, number];
 
@@ -308,4 +313,30 @@ test('bad head options are refused with the field named', () => {
   assert.deepEqual(resolvePhantomConfig({ fov: 'head', headGeometry: 'tse' }).contrast, [0.8, 1.3]);
   assert.deepEqual(resolvePhantomConfig({ fov: 'head', headGeometry: 'tse', contrast: [1, 1] }).contrast, [1, 1]);
   assert.deepEqual(resolvePhantomConfig({}).ghosting, [0, 0]);
+});
+
+test('a dataset with healthy and NF2 patients: the same files from 1 or 2 worker threads, the truth in phantoms.json', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'meatus-phantom-head-'));
+  try {
+    const config: Partial<PhantomConfig> = { fov: 'head', headMatrix: [16, 40, 40], headInPlaneSpacing: [4, 4], sliceSpacing: [4, 4], healthyProbability: 0.4, bilateralProbability: 0.5, koosWeights: [0, 0, 1, 0] };
+    const opts = { cases: 6, patients: 6, seed: 2, config };
+    const one = await generatePhantomDataset({ ...opts, out: join(dir, 'one'), jobs: 1 });
+    await generatePhantomDataset({ ...opts, out: join(dir, 'two'), jobs: 2 });
+    for (const sub of ['imagesTr', 'labelsTr']) {
+      for (const f of await readdir(join(dir, 'one', sub))) {
+        const [x, y] = await Promise.all(['one', 'two'].map(async (d) => gunzipSync(await readFile(join(dir, d, sub, f)))));
+        assert.ok(Buffer.from(x).equals(Buffer.from(y)), f);
+      }
+    }
+    const json = (d: string) => readFile(join(dir, d, 'phantoms.json'), 'utf8');
+    assert.equal(await json('two'), await json('one'));
+    const metas = one.cases.map((c) => c.meta);
+    assert.ok(metas.some((m) => m.healthy) && metas.some((m) => m.tumours.length === 2), metas.map((m) => m.tumours.length).join());
+    for (const m of metas) {
+      assert.equal(m.tumours.length === 0, m.healthy);
+      assert.equal(m.volumes.total === 0, m.healthy, `Koos III tumours show at 4 mm: ${JSON.stringify(m.volumes)}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
