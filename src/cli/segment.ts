@@ -12,7 +12,7 @@ import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { loadModel, type Engine, type Model } from '../infer/model.js';
 import { segment, type Localisation, type Models } from '../infer/pipeline.js';
-import { measure, formatMeasurements } from '../measure/index.js';
+import { measure, formatMeasurements, assessQuality, qualityWarningLines, type QualityModel } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
 import { removeStaleTemporaries } from '../util/atomic-write.js';
 import { pixdimMismatch } from '../volume/nifti.js';
@@ -171,10 +171,16 @@ function modelInfo(models: Models): ReportModel {
   };
 }
 
+/** What the quality checks need of the models: provenance, and the first model's plan (stage 1, or the baseline). */
+function qualityModel(models: Models, info: ReportModel): QualityModel {
+  const { plan } = 'baseline' in models ? models.baseline : models.stage1;
+  return { name: info.name, builtIn: info.builtIn === true, trainedOn: info.trainedOn, spacing: plan.spacing, fingerprint: plan.fingerprint };
+}
+
 /**
  * Reads and checks one input before anything is segmented: voxels (`checkInputImage`), thickness
  * for each model (`thinImageReason`). Returns notes for the output — a pixdim that disagrees with
- * the affine, replaced non-finite voxels — and prints the pixdim one as a warning.
+ * the affine (also a warning of the quality checks), replaced non-finite voxels.
  * @throws Error naming the file and what to do.
  */
 async function checkInput(path: string, models: Models, nonfinite: NonfinitePolicy): Promise<string[]> {
@@ -186,10 +192,7 @@ async function checkInput(path: string, models: Models, nonfinite: NonfinitePoli
   }
   const notes: string[] = [];
   const mismatch = pixdimMismatch(t2);
-  if (mismatch) {
-    notes.push(`header: ${mismatch}`);
-    console.error(`warning: ${path}: ${mismatch}`);
-  }
+  if (mismatch) notes.push(`header: ${mismatch}`);
   if (t2 !== raw) notes.push('non-finite voxels were replaced by the smallest finite value (--nonfinite replace-with-minimum)');
   return notes;
 }
@@ -310,10 +313,12 @@ export async function run(argv: string[]): Promise<number> {
       });
       const m = measure(result.label, { toVoxelEdges: values.edges });
       m.notes.push(...result.notes, ...headerNotes.get(path)!);
+      const quality = assessQuality({ t2, label: result.label, measurements: m, localisation: result.localisation, components: result.components, model: qualityModel(models, info) });
+      for (const line of qualityWarningLines(quality, id)) console.error(line);
       await writeNifti(join(out, `${id}.nii.gz`), result.label, { datatype: 'uint8', reference: t2 });
       if (result.probabilities) await writeNifti(join(out, `${id}_probabilities.nii.gz`), result.probabilities, { datatype: 'float32', reference: t2 });
       if (settings.report) {
-        await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds, viewer: !values['no-viewer'], palette });
+        await writeReport(join(out, `${id}_report.html`), { t2, label: result.label, measurements: m, model: info, source: resolve(path), caseId: id, seconds: result.seconds, viewer: !values['no-viewer'], palette, quality });
       }
       // Written last: its presence, with matching sizes, is what makes the case complete.
       const record = await writeCaseRecord(out, {
@@ -326,6 +331,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(result.localisation ? { localisation: result.localisation } : {}),
         ...(result.components ? { components: result.components } : {}),
         measurements: m,
+        quality,
       });
       if (values.json) console.log(JSON.stringify(record));
       else {

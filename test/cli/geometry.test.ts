@@ -78,8 +78,16 @@ test('segment → evaluate round trip keeps the header geometry and notes the pi
   const inHeader = headerGeometry((await readNifti(input)).header);
   const label = await readNifti(join(out, 'case1.nii.gz'));
   assert.deepEqual(headerGeometry(label.header), inHeader, 'sform, qform, codes, pixdim and units as the input');
-  const record = JSON.parse(readFileSync(join(out, 'case1_measurements.json'), 'utf8')) as { measurements: { notes: string[] } };
+  const record = JSON.parse(readFileSync(join(out, 'case1_measurements.json'), 'utf8')) as {
+    measurements: { notes: string[] };
+    quality: { checks: { id: string; status: string; message: string }[]; summary: { warnings: number } };
+  };
   assert.ok(record.measurements.notes.some((n) => /^header: pixdim gives 1 × 1 × 1 mm voxels .* but the sform 0\.485 × 0\.485 × 1\.21 mm/.test(n)), record.measurements.notes.join('\n'));
+  // The quality section of the record says it too, as a warning of the orientation check.
+  const orientation = record.quality.checks.find((c) => c.id === 'orientation');
+  assert.equal(orientation?.status, 'warning');
+  assert.match(orientation.message, /header is inconsistent: pixdim gives 1 × 1 × 1 mm voxels/);
+  assert.equal(record.quality.checks.length, 8);
   // Used to throw "spacings differ"; now the two files share one grid.
   const m = evaluateCase(label, await readNifti(ref), 'case1');
   assert.ok(Object.keys(m.classes).length > 0);
