@@ -118,7 +118,12 @@ export const MIN_BORDER_DISTANCE_MM = 3;
  * mm³ (0.1 mL: a small intracanalicular tumour, so possibly a second tumour, as in NF2) …
  */
 export const DROPPED_COMPONENT_MM3 = 100;
-/** … or at least this fraction of the kept volume (the rule then chose between comparable candidates). */
+/**
+ * … or at least this fraction of the kept volume (the rule then chose between comparable
+ * candidates). More than one region kept (one per localised region: both sides in NF2; or all of
+ * them with `--keep-all-components`) warns too: the measurements add them up as one tumour, and the
+ * size check then judges the volume only, since the diameters span the gap between the regions.
+ */
 export const DROPPED_COMPONENT_FRACTION = 0.1;
 
 /** More localiser regions than this is implausible: a vestibular schwannoma is on one side, or both (NF2). */
@@ -127,21 +132,26 @@ export const MAX_LOCALISER_REGIONS = 2;
 const fmt = (v: number, d = 1) => v.toFixed(d);
 const rasText = (p: readonly number[]) => `(${p.map((c) => fmt(c)).join(', ')})`;
 
-function tumourSizeCheck(m: Measurements): QualityCheck {
+function tumourSizeCheck(m: Measurements, c: QualityComponents | undefined): QualityCheck {
   const ml = m.volumes.wholeTumour.ml;
   const mm = m.wholeTumourAxialDiameter?.mm ?? 0;
-  const expected = `≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
   if (m.volumes.wholeTumour.mm3 === 0) {
+    const expected = `≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
     return { id: 'tumour-size', status: 'ok', value: 'no tumour', expected, message: 'No tumour was segmented, so there is no size to check.' };
   }
-  const value = `${fmt(ml, 2)} mL; ${fmt(mm)} mm across (axial)`;
-  if (ml > MAX_TUMOUR_ML || mm > MAX_TUMOUR_DIAMETER_MM) {
+  // Separate regions kept (both sides in NF2): the diameters span the gap between them, so only the volume is checked.
+  const pieces = c !== undefined && c.kept > 1 ? c.kept : 1;
+  const expected = pieces > 1 ? `≤ ${MAX_TUMOUR_ML} mL (the diameter spans separate regions and is not checked)` : `≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
+  const value = pieces > 1 ? `${fmt(ml, 2)} mL in ${pieces} separate regions` : `${fmt(ml, 2)} mL; ${fmt(mm)} mm across (axial)`;
+  const size = pieces > 1 ? `${fmt(ml, 1)} mL in ${pieces} separate regions` : `${fmt(ml, 1)} mL and ${fmt(mm)} mm across`;
+  if (ml > MAX_TUMOUR_ML || (pieces === 1 && mm > MAX_TUMOUR_DIAMETER_MM)) {
     return {
       id: 'tumour-size', status: 'warning', value, expected,
-      message: `The segmented tumour measures ${fmt(ml, 1)} mL and ${fmt(mm)} mm across, larger than vestibular schwannomas grow (rarely above ${MAX_TUMOUR_ML} mL or ${MAX_TUMOUR_DIAMETER_MM} mm): the segmentation has probably taken in other tissue, so review it before using any measurement.`,
+      message: `The segmented tumour measures ${size}, larger than vestibular schwannomas grow (rarely above ${MAX_TUMOUR_ML} mL or ${MAX_TUMOUR_DIAMETER_MM} mm): the segmentation has probably taken in other tissue, so review it before using any measurement.`,
     };
   }
-  return { id: 'tumour-size', status: 'ok', value, expected, message: `The tumour's size (${fmt(ml, 2)} mL, ${fmt(mm)} mm across) is within the range of vestibular schwannomas.` };
+  const okSize = pieces > 1 ? `${fmt(ml, 2)} mL in ${pieces} separate regions` : `${fmt(ml, 2)} mL, ${fmt(mm)} mm across`;
+  return { id: 'tumour-size', status: 'ok', value, expected, message: `The tumour's size (${okSize}) is within the range of vestibular schwannomas.` };
 }
 
 function componentsCheck(c: QualityComponents | undefined): QualityCheck {
@@ -153,20 +163,25 @@ function componentsCheck(c: QualityComponents | undefined): QualityCheck {
   const keptMm3 = c.components.filter((x) => x.kept).reduce((s, x) => s + x.volumeMm3, 0);
   const dropped = c.components.filter((x) => !x.kept).sort((a, b) => b.volumeMm3 - a.volumeMm3);
   const value = `${c.found} found, ${c.kept} kept (${ml(keptMm3)})` + (dropped.length ? `; largest dropped ${ml(dropped[0].volumeMm3)}` : '');
-  const ok = (message: string): QualityCheck => ({ id: 'components', status: 'ok', value, expected, message });
-  if (c.found === 0) return ok('Stage 1 found no tumour.');
+  const result = (status: QualityStatus, message: string): QualityCheck => ({ id: 'components', status, value, expected, message });
+  if (c.found === 0) return result('ok', 'Stage 1 found no tumour.');
   const regions = `${c.found} separate region${c.found === 1 ? '' : 's'}`;
-  if (dropped.length === 0) {
-    return ok(c.found === 1 ? 'Stage 1 found one connected tumour region and kept it.' : `Stage 1 found ${regions} and kept all of them, so the measurements treat them as one tumour.`);
-  }
-  const large = dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3 || dropped[0].volumeMm3 >= DROPPED_COMPONENT_FRACTION * keptMm3;
+  const large = dropped.length > 0 && (dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3 || dropped[0].volumeMm3 >= DROPPED_COMPONENT_FRACTION * keptMm3);
   if (large) {
-    return {
-      id: 'components', status: 'warning', value, expected,
-      message: `Stage 1 found ${regions} and kept only the largest (${ml(keptMm3)}), but a dropped one of ${ml(dropped[0].volumeMm3)} is large enough to be a second tumour (both sides are affected in NF2) or part of this one, so review the scan.`,
-    };
+    const kept = c.kept === 1 ? `kept only the largest (${ml(keptMm3)})` : `kept ${c.kept} (${ml(keptMm3)} together)`;
+    return result(
+      'warning',
+      `Stage 1 found ${regions} and ${kept}, but a dropped one of ${ml(dropped[0].volumeMm3)} is large enough to be a second tumour (both sides are affected in NF2) or part of this one, so review the scan.`,
+    );
   }
-  return ok(`Stage 1 found ${regions} and kept the largest (${ml(keptMm3)}); the ${dropped.length} dropped were small (at most ${ml(dropped[0].volumeMm3)}).`);
+  if (c.kept > 1) {
+    return result(
+      'warning',
+      `Stage 1 kept ${c.kept} separate regions (${ml(keptMm3)} together: tumours on both sides, as in NF2, or a false detection), and the measurements add them up as one tumour, so review each side on its own.`,
+    );
+  }
+  if (dropped.length === 0) return result('ok', 'Stage 1 found one connected tumour region and kept it.');
+  return result('ok', `Stage 1 found ${regions} and kept the largest (${ml(keptMm3)}); the ${dropped.length} dropped were small (at most ${ml(dropped[0].volumeMm3)}).`);
 }
 
 /**
@@ -274,7 +289,7 @@ export function assessQuality(input: QualityInput): QualitySection {
     throw new Error(`assessQuality: label: shape ${label.shape.join('×')} differs from the T2 shape ${t2.shape.join('×')}`);
   }
   const checks = [
-    tumourSizeCheck(input.measurements),
+    tumourSizeCheck(input.measurements, input.components),
     componentsCheck(input.components),
     borderCheck(label),
     localisationCheck(input.localisation),

@@ -216,6 +216,21 @@ test('components: a dropped region of ≥ 100 mm³ or ≥ 10 % of the kept volum
   assert.equal(quality(label).get('components')!.status, 'not-applicable');
 });
 
+test('two regions kept (NF2): the components warn that they are added up; the size check judges the volume only', () => {
+  // Two 4 × 4 × 4 mm boxes 88 mm apart on a 1 mm grid: 128 mm³ in all, axial diameter hypot(91, 3) = 91.0 mm.
+  const label = makeLabel([10, 10, 100], diagonalAffine([1, 1, 1]), (x, y, z) => ((x >= 2 && x <= 5) || (x >= 90 && x <= 93)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
+  assert.equal(quality(label).get('tumour-size')!.status, 'warning', 'one region would be 91 mm across');
+  const nf2 = { found: 2, kept: 2, components: [{ volumeMm3: 64, kept: true }, { volumeMm3: 64, kept: true }] };
+  const q = quality(label, { components: nf2 });
+  const size = q.get('tumour-size')!;
+  assert.equal(size.status, 'ok');
+  assert.equal(size.value, '0.13 mL in 2 separate regions');
+  const c = q.get('components')!;
+  assert.equal(c.status, 'warning');
+  assert.equal(c.value, '2 found, 2 kept (0.13 mL)');
+  assert.match(c.message, /^Stage 1 kept 2 separate regions \(0\.13 mL together: tumours on both sides, as in NF2/);
+});
+
 test('localiser: none is not applicable, two regions are fine, three warn', () => {
   const label = box(GRID, RAS, [8, 11], [8, 11], [4, 5]);
   const region = (x: number) => ({ centreRas: [x, 10, -20], sizeMm: [40, 40, 40], maxProbability: 0.9, localiserVolumeMm3: 500 });
