@@ -66,15 +66,20 @@ test('segment → evaluate round trip keeps the header geometry and notes the pi
   const ref = join(dir, 'ref', 'case1.nii.gz');
   await writeNifti(ref, truth, { datatype: 'uint8', reference: await readNifti(input) });
   const out = join(dir, 'out');
-  const orig = console.log;
+  const orig = { log: console.log, error: console.error };
+  const stderr: string[] = [];
   console.log = () => undefined;
+  console.error = (...a: unknown[]) => void stderr.push(a.join(' '));
   let code: number;
   try {
     code = await main(['segment', input, '--out', out, '--no-report']);
   } finally {
-    console.log = orig;
+    Object.assign(console, orig);
   }
   assert.equal(code, 0);
+  // Said once, on stderr, as a warning of the case's quality checks.
+  assert.equal(stderr.filter((l) => /pixdim gives/.test(l)).length, 1, stderr.join('\n'));
+  assert.ok(stderr.some((l) => l.startsWith("warning: case1: The scan's header is inconsistent: pixdim gives 1 × 1 × 1 mm")), stderr.join('\n'));
   const inHeader = headerGeometry((await readNifti(input)).header);
   const label = await readNifti(join(out, 'case1.nii.gz'));
   assert.deepEqual(headerGeometry(label.header), inHeader, 'sform, qform, codes, pixdim and units as the input');
