@@ -64,9 +64,10 @@ export interface PhantomConfig {
   /** Probability that a patient with a tumour has one on each side (NF2; default 0). */
   bilateralProbability: number;
   /**
-   * Range of the protocol's contrast exponent γ: each tissue signal s (CSF = 1) becomes s^γ — above
-   * 1 darker brain (CISS-like), below 1 flatter contrast (TSE-like). Default [1, 1] (none);
-   * with a named `headGeometry`, {@link VARIED_LOOK}'s.
+   * Range of the protocol's contrast exponent γ: each anatomical tissue signal s (CSF = 1) becomes
+   * s^γ — above 1 darker brain (CISS-like), below 1 flatter contrast (TSE-like). The tumour keeps
+   * its own drawn signal (0.5–0.62 of CSF), so its contrast against the brain varies with γ too.
+   * Default [1, 1] (none); with a named `headGeometry`, {@link VARIED_LOOK}'s.
    */
   contrast: [number, number];
   /**
