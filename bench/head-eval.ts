@@ -22,7 +22,8 @@
 //
 // Run: node --import tsx bench/head-eval.ts [--models DIR] [--cases 20] [--seed 0] [--engine onnxruntime|libtorch]
 //        [--threads 2] [--no-localise] [--geometries ciss,fiesta,iso,tse,slab] [--out FILE]
-// Prints a table, the means and pass/fail per target, and writes bench/results/head-eval.json (or --out).
+// Prints a table, the means and pass/fail per target, and writes bench/results/head-eval.json (or --out),
+// rewritten after every case (`complete: false` until the end), so a stopped run keeps its cases.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -285,17 +286,37 @@ async function main(): Promise<void> {
   );
 
   const results: CaseResult[] = [];
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  // The record, rewritten after every case (complete: false) so that a stopped run keeps what it measured.
+  const writeRecord = (verdict: object) => {
+    mkdirSync(dirname(outFile), { recursive: true });
+    const record = {
+      bench: 'head-eval',
+      date: new Date().toISOString(),
+      machine: { cpu, cores: cpus().length, node: process.version },
+      command: `node --import tsx bench/head-eval.ts ${process.argv.slice(2).join(' ')}`.trim(),
+      loadAverage: { start: load0, now: loadavg() },
+      threads,
+      models: { dir: modelDir, note: modelsNote, engine, localised, loadSeconds },
+      training: training ? { recipeSeed: training.seed, patients: training.patients, disjoint: true } : null,
+      targets: TARGETS,
+      ...verdict,
+      cases: results,
+    };
+    writeFileSync(outFile, JSON.stringify(record, null, 2) + '\n');
+  };
   try {
     for (const c of plan) {
       t0 = performance.now();
       const ph = generatePhantom(phantomConfig(c), c.seed);
       const phantomSeconds = (performance.now() - t0) / 1000;
-      const opts: SegmentOptions & { localise?: boolean } = { localise };
+      const opts: SegmentOptions = { localise };
       t0 = performance.now();
       const r = segment(ph.image, models, opts);
       const total = (performance.now() - t0) / 1000;
       const res = evaluate(c, ph, r, { ...r.seconds, total, phantom: phantomSeconds });
       results.push(res);
+      writeRecord({ complete: false });
       const d = (v: number | null) => (v === null ? '—' : v.toFixed(3));
       console.error(
         `bench/head-eval: ${c.id} ${c.kind} ${c.geometry} ${ph.image.shape.join('×')}: Dice WT ${d(res.dice.wt)} EM ${d(res.dice.em)} IM ${d(res.dice.im)}, ` +
@@ -309,7 +330,6 @@ async function main(): Promise<void> {
   // The table, the means and the verdict.
   const f = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
   const s = (r: CaseResult, k: string) => (r.seconds[k] === undefined ? '—' : r.seconds[k].toFixed(1));
-  const cpu = cpus()[0]?.model ?? 'unknown';
   console.log(
     `Head-FOV evaluation: ${cases} unseen phantoms (seed ${seed}); models: ${modelsNote}; ${threads} threads; ${cpu}, ${cpus().length} cores`,
   );
@@ -359,31 +379,7 @@ async function main(): Promise<void> {
   );
   if (!localised) console.log(`Note: not localised (${modelsNote}).`);
 
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(
-    outFile,
-    JSON.stringify(
-      {
-        bench: 'head-eval',
-        date: new Date().toISOString(),
-        machine: { cpu, cores: cpus().length, node: process.version },
-        command: `node --import tsx bench/head-eval.ts ${process.argv.slice(2).join(' ')}`.trim(),
-        loadAverage: { start: load0, end: loadavg() },
-        threads,
-        models: { dir: modelDir, note: modelsNote, engine, localised, loadSeconds },
-        training: training
-          ? { recipeSeed: training.seed, patients: training.patients, disjoint: true }
-          : null,
-        targets: TARGETS,
-        means,
-        verdict,
-        pass,
-        cases: results,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeRecord({ complete: true, means, verdict, pass });
   console.error(`bench/head-eval: wrote ${outFile}`);
 }
 

@@ -146,7 +146,7 @@ async function child(jobFile: string): Promise<void> {
   if (job.kind === 'segment') {
     const t2: Volume<Float32Array> = { data: image, shape: job.shape, spacing: job.spacing!, affine: job.affine! };
     t0 = performance.now();
-    const opts: SegmentOptions & { localise?: boolean } = { localise: job.localiser !== undefined };
+    const opts: SegmentOptions = { localise: job.localiser !== undefined };
     const r = segment(t2, models, opts);
     sync();
     const total = (performance.now() - t0) / 1000;
