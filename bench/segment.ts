@@ -476,12 +476,14 @@ async function main(): Promise<void> {
           `${a ? d(a.em) : '—'} | ${a ? d(a.im) : '—'} | ${a ? d(a.wt) : '—'} | ${a ? a.differingVoxels : '—'} |`,
       );
     }
-    const first = grid.default?.[0] ?? seg[0];
+    const first = grid.default?.[0];
     const region = first?.region;
     console.log(
-      `WT: ${first?.wtVoxels ?? '—'} voxels (peer ${peer[0].wtVoxels}); stage-2 region ${region ? `${region.start.join(',')} → ${region.end.join(',')}` : 'none'}; ` +
+      (first
+        ? `WT: ${first.wtVoxels} voxels (peer ${peer[0].wtVoxels}); stage-2 region ${region ? `${region.start.join(',')} → ${region.end.join(',')}` : 'none'}; `
+        : `WT of the peer: ${peer[0].wtVoxels} voxels of the preprocessed grid; `) +
         `tile grids identical to nnU-Net's: ${sameGrid ? 'yes' : 'NO'}; load average at start ${load1.map((v) => v.toFixed(2)).join(', ')}, ` +
-        `at end ${loadavg().map((v) => v.toFixed(2)).join(', ')}; peer model loading + input ${f(sec(peer, 'load'))} s, meatus ${first ? f(sec(grid.default ?? seg, 'load')) : '—'} s (not in the totals)`,
+        `at end ${loadavg().map((v) => v.toFixed(2)).join(', ')}; peer model loading + input ${f(sec(peer, 'load'))} s, meatus ${f(sec(grid.default ?? seg, 'load'))} s (not in the totals)`,
     );
     if (!sameGrid) console.log(`tile starts: meatus ${JSON.stringify(tilesMeatus)}, nnU-Net ${JSON.stringify(peer[0].steps)}`);
     const headSummary = head.length ? reportHead(head, peerTotal, engine) : null;
