@@ -31,18 +31,26 @@ function samePreprocessing(a: Model, b: Model): boolean {
   return JSON.stringify([a.plan.spacing, a.plan.normalization]) === JSON.stringify([b.plan.spacing, b.plan.normalization]);
 }
 
-/** Faces of `box` (not on the grid's border) that a set voxel of `mask` touches, per axis and side. */
-function touchedFaces(mask: Uint8Array, shape: Vec3, box: Box): boolean[] {
+/**
+ * Faces of `box` (those not on the grid's border) that the tumour inside it touches: its largest
+ * 6-connected component (every component with `all`), per axis and side `[z−, z+, y−, y+, x−, x+]`.
+ */
+function touchedFaces(mask: Uint8Array, shape: Vec3, box: Box, all: boolean): boolean[] {
   const faces = [false, false, false, false, false, false];
-  const [, ny, nx] = shape;
-  for (let z = box.start[0]; z < box.end[0]; z++) {
-    for (let y = box.start[1]; y < box.end[1]; y++) {
-      for (let x = box.start[2]; x < box.end[2]; x++) {
-        if (!mask[(z * ny + y) * nx + x]) continue;
+  const sub = cut(mask, shape, box);
+  const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
+  if (sizes.length === 0) return faces;
+  let best = 0;
+  for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[best]) best = k;
+  const [sz, sy, sx] = sub.shape;
+  for (let z = 0, i = 0; z < sz; z++) {
+    for (let y = 0; y < sy; y++) {
+      for (let x = 0; x < sx; x++, i++) {
+        if (labels[i] === 0 || (!all && labels[i] !== best + 1)) continue;
         const at = [z, y, x];
         for (let a = 0; a < 3; a++) {
-          if (at[a] === box.start[a] && box.start[a] > 0) faces[2 * a] = true;
-          if (at[a] === box.end[a] - 1 && box.end[a] < shape[a]) faces[2 * a + 1] = true;
+          if (at[a] === 0 && box.start[a] > 0) faces[2 * a] = true;
+          if (at[a] === sub.shape[a] - 1 && box.end[a] < shape[a]) faces[2 * a + 1] = true;
         }
       }
     }
@@ -121,7 +129,7 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
     let grown = false;
     const step = pre.spacing.map((s) => Math.ceil(marginMm / s));
     const boxes = groups.map((g) => {
-      const faces = touchedFaces(grid1, pre.shape, g.box);
+      const faces = touchedFaces(grid1, pre.shape, g.box, o.largestComponent === false);
       if (!faces.some(Boolean)) return g.box;
       grown = true;
       return {
