@@ -11,9 +11,10 @@
 #    - stages 1 and 2: 1.2 × 0.8 × 0.8 mm, features 16 → 128, patch 24 × 48 × 40 (the network of the
 #      previous built-in model, so its weights are the starting point);
 #    - the localiser: 2 mm isotropic, features 16 → 128, patch 32 × 48 × 48 (64 × 96 × 96 mm);
-# 3. the localiser (whole tumour at 2 mm) from scratch; stage 1 (whole tumour) and stage 2 (EM/IM,
-#    γ = 0.5, τ = 1 mm) fine-tuned (`--pretrained`) from the previous built-in model (git commit
-#    c366189, trained on crop phantoms), $EPOCHS × $ITERATIONS iterations each (defaults below);
+# 3. the localiser (whole tumour at 2 mm) from scratch, 120 epochs; stage 1 (whole tumour, 40 then 80
+#    epochs) and stage 2 (EM/IM, γ = 0.5, τ = 1 mm; 20 then 40 epochs) fine-tuned (`--pretrained`)
+#    from the previous built-in model (git commit c366189, trained on crop phantoms); 25 iterations
+#    per epoch. On 2 CPU cores about an hour and a half in all, data included.
 # 4. the best checkpoints (pseudo-Dice EMA on the validation patients) are copied here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,11 +46,18 @@ for s in 1 2; do
 done
 common=(--val-iterations 5 --seed 0 "$@")
 meatus train --task wholeTumour --dataset "$work/preprocessed-localiser" --out "$work/localiser" \
-  --epochs "${LOCALISER_EPOCHS:-40}" --iterations "${ITERATIONS:-25}" "${common[@]}"
-meatus train --task wholeTumour --dataset "$work/preprocessed" --out "$work/stage1" --pretrained "$work/previous-stage1.safetensors" \
-  --epochs "${STAGE1_EPOCHS:-40}" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
-meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
-  --epochs "${STAGE2_EPOCHS:-20}" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
+  --epochs "${LOCALISER_EPOCHS:-120}" --iterations "${ITERATIONS:-25}" "${common[@]}"
+# Stages 1 and 2: a first run, then the same run resumed to twice the epochs (as the shipped model was
+# made: the second command continues from the first's last checkpoint, its poly schedule restarting
+# from the epoch reached).
+for epochs in "${STAGE1_EPOCHS:-40}" "$((2 * ${STAGE1_EPOCHS:-40}))"; do
+  meatus train --task wholeTumour --dataset "$work/preprocessed" --out "$work/stage1" --pretrained "$work/previous-stage1.safetensors" \
+    --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
+done
+for epochs in "${STAGE2_EPOCHS:-20}" "$((2 * ${STAGE2_EPOCHS:-20}))"; do
+  meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
+    --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
+done
 for s in localiser stage1 stage2; do
   cp "$work/$s/checkpoint_best.safetensors" "models/default/$s.safetensors"
   cp "$work/$s/progress.png" "models/default/$s-progress.png"

@@ -29,7 +29,7 @@ function assertClose(got: Float32Array, want: Float32Array, what: string): void 
   assert.ok(worst <= 1e-4, `${what}: max relative difference ${worst}`);
 }
 
-for (const name of ['stage1', 'stage2']) {
+for (const name of ['localiser', 'stage1', 'stage2']) {
   test(`the exported default ${name} model runs in onnxruntime with libtorch's outputs (1e-4)`, async () => {
     const model = await loadModel(modelPath(name));
     const live = torch.liveTensors();
