@@ -12,6 +12,7 @@ import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { loadModel, type Engine, type Model } from '../infer/model.js';
 import { segment, type Localisation, type Models } from '../infer/pipeline.js';
+import { DEFAULT_LOCALISER_MARGIN_MM } from '../infer/localise.js';
 import { measure, formatMeasurements, assessQuality, qualityWarningLines, type QualityModel } from '../measure/index.js';
 import { caseNameOf, writeReport, type ReportModel } from '../measure/report.js';
 import { removeStaleTemporaries } from '../util/atomic-write.js';
@@ -151,7 +152,7 @@ async function loadModels(v: Record<string, string | boolean | undefined>, devic
 /** One line on what the localiser found. */
 export function formatLocalisation(l: Localisation): string {
   if (l.regions.length === 0) return 'localiser: no tumour found anywhere in the scan';
-  const r = l.regions.map((g) => `centre (${g.centreRas.map((v) => v.toFixed(0)).join(', ')}) mm RAS, ${g.sizeMm.map((v) => v.toFixed(0)).join(' × ')} mm`);
+  const r = l.regions.map((g) => `centre (${g.centreRas.map((v) => v.toFixed(0)).join(', ')}) mm RAS, ${g.sizeMm.map((v) => v.toFixed(0)).join(' × ')} mm along the scan's array axes (z × y × x)`);
   return `localiser: ${l.regions.length} region${l.regions.length === 1 ? '' : 's'} segmented at full resolution: ${r.join('; ')}`;
 }
 
@@ -268,7 +269,7 @@ export async function run(argv: string[]): Promise<number> {
     mirror: values.mirror ?? false,
     largestComponent: !values['keep-all-components'],
     localise: 'stage1' in models && models.localiser !== undefined,
-    ...(marginMm !== undefined ? { marginMm } : {}),
+    ...('stage1' in models && models.localiser ? { marginMm: marginMm ?? DEFAULT_LOCALISER_MARGIN_MM } : {}),
     toVoxelEdges: values.edges ?? false,
     probabilities: values.probabilities ?? false,
     report: !values['no-report'],

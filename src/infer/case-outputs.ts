@@ -23,7 +23,7 @@ export interface SegmentSettings {
   nonfinite: string;
   mirror: boolean;
   largestComponent: boolean;
-  /** Whether a localiser ran first (stages 1 and 2 only where it found a tumour), and its margin in mm when not the default. */
+  /** Whether a localiser ran first (stages 1 and 2 only where it found a tumour), and its margin in mm (when it did). */
   localise?: boolean;
   marginMm?: number;
   toVoxelEdges: boolean;
