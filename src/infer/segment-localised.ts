@@ -12,8 +12,9 @@
  */
 import type { Box } from '../volume/bbox.js';
 import { boundingBox, expandBox } from '../volume/bbox.js';
-import { label as labelComponents } from '../volume/components.js';
-import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
+import { label as labelComponents, largestLabel } from '../volume/components.js';
+import { crop } from '../volume/crop.js';
+import { diagonalAffine, voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
 import { maskToPreprocessedGrid, originalFootprint, preprocessForInference, restoreWindowsToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { boxOnGrid, DEFAULT_LOCALISER_MARGIN_MM, localise, mergeBoxes } from './localise.js';
@@ -39,14 +40,13 @@ function touchedFaces(mask: Uint8Array, shape: Vec3, box: Box, all: boolean): bo
   const faces = [false, false, false, false, false, false];
   const sub = cut(mask, shape, box);
   const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
-  if (sizes.length === 0) return faces;
-  let best = 0;
-  for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[best]) best = k;
+  const best = largestLabel(sizes);
+  if (best === 0) return faces;
   const [sz, sy, sx] = sub.shape;
   for (let z = 0, i = 0; z < sz; z++) {
     for (let y = 0; y < sy; y++) {
       for (let x = 0; x < sx; x++, i++) {
-        if (labels[i] === 0 || (!all && labels[i] !== best + 1)) continue;
+        if (labels[i] === 0 || (!all && labels[i] !== best)) continue;
         const at = [z, y, x];
         for (let a = 0; a < 3; a++) {
           if (at[a] === 0 && box.start[a] > 0) faces[2 * a] = true;
@@ -74,20 +74,11 @@ function describeRegion(t2: Volume, box: Box, maxProbability: number, volumeMm3:
   };
 }
 
-/** The sub-volume `box` of a mask (x fastest). */
+/** The sub-volume `box` of a mask (x fastest), through `crop`. */
 function cut(mask: Uint8Array, shape: Vec3, box: Box): { data: Uint8Array; shape: Vec3 } {
   const size = box.end.map((e, a) => e - box.start[a]) as Vec3;
-  const out = new Uint8Array(voxelCount(size));
-  const [, ny, nx] = shape;
-  let d = 0;
-  for (let z = box.start[0]; z < box.end[0]; z++) {
-    for (let y = box.start[1]; y < box.end[1]; y++) {
-      const row = (z * ny + y) * nx;
-      out.set(mask.subarray(row + box.start[2], row + box.end[2]), d);
-      d += size[2];
-    }
-  }
-  return { data: out, shape: size };
+  const sub = crop({ data: mask, shape, spacing: [1, 1, 1], affine: diagonalAffine([1, 1, 1]) }, box.start, size);
+  return { data: sub.data, shape: sub.shape };
 }
 
 /**
@@ -156,17 +147,16 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
     const box = { start: region.start, end: region.end };
     const sub = cut(wt, t2.shape, box);
     const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
-    if (sizes.length === 0) continue;
-    let best = 0;
-    for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[best]) best = k;
-    sizes.forEach((s, k) => found.push({ volumeMm3: Math.round(volumeMm3(s) * 1000) / 1000, kept: keepAll || k === best }));
+    const best = largestLabel(sizes);
+    if (best === 0) continue;
+    sizes.forEach((s, k) => found.push({ volumeMm3: Math.round(volumeMm3(s) * 1000) / 1000, kept: keepAll || k + 1 === best }));
     if (keepAll) continue;
     // Clear the components not kept.
     const [, ny, nx] = t2.shape;
     let d = 0;
     for (let z = box.start[0]; z < box.end[0]; z++) {
       for (let y = box.start[1]; y < box.end[1]; y++) {
-        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && labels[d] !== best + 1) wt[(z * ny + y) * nx + x] = 0;
+        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && labels[d] !== best) wt[(z * ny + y) * nx + x] = 0;
       }
     }
   }

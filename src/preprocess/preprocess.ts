@@ -32,7 +32,7 @@ import type { Box } from '../volume/bbox.js';
 import { label as labelComponents } from '../volume/components.js';
 import { crop, extractRegion } from '../volume/crop.js';
 import { zscore } from '../volume/normalize.js';
-import { resampleLabelsToShape, resampleToShape, resampleWindow, resampledShape, type LabelResampleMode } from '../volume/resample.js';
+import { outputsReading, resampleLabelsToShape, resampleToShape, resampleWindow, resampledShape, type LabelResampleMode } from '../volume/resample.js';
 import { canonicalRecord, fromCanonical, reorient, reorientVec3, type CanonicalRecord } from '../volume/reorient.js';
 import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { listTrainingCases, nonzeroBox, nonzeroMask, readTrainingCase, NUM_LABELS, type TrainingCase } from './fingerprint.js';
@@ -220,16 +220,6 @@ export function restoreToOriginal(values: Uint8Array | Float32Array, properties:
 function fromCanonicalGrid(out: Volume, p: CaseProperties): Volume {
   const restored = p.orientation ? fromCanonical(out, p.orientation, p.originalAffine) : out;
   return { ...restored, shape: [...p.originalShape] as Vec3, spacing: [...p.originalSpacing] as Vec3, affine: [...p.originalAffine] };
-}
-
-/** Output voxels `[o0, o1)` of an axis resampled `nIn → nOut` whose linear interpolation reads only inputs in `[i0, i1)`. */
-function outputsReading(nIn: number, nOut: number, i0: number, i1: number): [number, number] {
-  const src = (o: number) => Math.min(nIn - 1, Math.max(0, ((o + 0.5) * nIn) / nOut - 0.5));
-  let o0 = 0;
-  while (o0 < nOut && Math.floor(src(o0)) < i0) o0++;
-  let o1 = o0;
-  while (o1 < nOut && Math.min(nIn - 1, Math.floor(src(o1)) + (src(o1) % 1 === 0 ? 0 : 1)) < i1) o1++;
-  return [o0, o1];
 }
 
 /**

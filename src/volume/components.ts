@@ -115,12 +115,22 @@ export function largestComponent(mask: Uint8Array, shape: Vec3, connectivity: Co
   checkMask('largestComponent', mask, shape);
   checkConnectivity('largestComponent', connectivity);
   const { labels, sizes } = label(mask, shape, connectivity);
+  const best = largestLabel(sizes);
+  const out = new Uint8Array(labels.length);
+  if (best === 0) return out;
+  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === best ? 1 : 0;
+  return out;
+}
+
+/**
+ * The label (1-based, as in {@link Labeling.labels}) of the largest component given the component
+ * sizes of a {@link Labeling}; ties go to the first. 0 when there is none.
+ */
+export function largestLabel(sizes: ArrayLike<number>): number {
+  if (sizes.length === 0) return 0;
   let best = 0;
   for (let k = 1; k < sizes.length; k++) if (sizes[k] > sizes[best]) best = k;
-  const out = new Uint8Array(labels.length);
-  if (sizes.length === 0) return out;
-  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === best + 1 ? 1 : 0;
-  return out;
+  return best + 1;
 }
 
 /** The neighbour offsets `[dz, dy, dx]` visited before a voxel in raster order. */

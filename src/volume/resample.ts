@@ -79,34 +79,7 @@ function withGeometry<T extends VoxelArray>(vol: Volume, data: T, shape: Vec3): 
 
 /** One linear pass along `axis` (0 = z, 1 = y, 2 = x) of a `dims` array, to `nOut` samples. */
 function linearPass(src: FloatArray, dims: Vec3, axis: number, nOut: number): FloatArray {
-  const nIn = dims[axis];
-  const outer = dims.slice(0, axis).reduce((p, n) => p * n, 1);
-  const inner = dims.slice(axis + 1).reduce((p, n) => p * n, 1);
-  const lo = new Int32Array(nOut);
-  const hi = new Int32Array(nOut);
-  const w = new Float64Array(nOut);
-  for (let o = 0; o < nOut; o++) {
-    const c = Math.min(nIn - 1, Math.max(0, sourceCoordinate(o, nIn, nOut)));
-    lo[o] = Math.floor(c);
-    hi[o] = Math.min(nIn - 1, lo[o] + 1);
-    w[o] = c - lo[o];
-  }
-  const out = new (src.constructor as new (n: number) => FloatArray)(outer * nOut * inner);
-  for (let p = 0; p < outer; p++) {
-    for (let o = 0; o < nOut; o++) {
-      const a = (p * nIn + lo[o]) * inner;
-      const b = (p * nIn + hi[o]) * inner;
-      const d = (p * nOut + o) * inner;
-      const wb = w[o];
-      const wa = 1 - wb;
-      if (wb === 0) {
-        for (let t = 0; t < inner; t++) out[d + t] = src[a + t];
-      } else {
-        for (let t = 0; t < inner; t++) out[d + t] = src[a + t] * wa + src[b + t] * wb;
-      }
-    }
-  }
-  return out;
+  return linearPassWindow(src, dims, axis, dims[axis], nOut, 0, 0, nOut);
 }
 
 /** Linear resampling of one channel (float in, same float type out). */
@@ -123,25 +96,32 @@ function linearChannel(src: FloatArray, from: Vec3, to: Vec3): FloatArray {
 
 /**
  * The part `[o0, o1)` of a linear pass along `axis`, from a `dims` array that holds input indices
- * `[i0, i0 + dims[axis])` of an axis of `nIn` voxels resampled to `nOut`: the same arithmetic as
- * {@link linearPass}, so the values equal the full pass's there bit for bit.
+ * `[i0, i0 + dims[axis])` of an axis of `nIn` voxels resampled to `nOut` (the whole pass: `i0 = 0`,
+ * `dims[axis] = nIn`, `[0, nOut)`); so a window's values equal the whole pass's bit for bit.
  */
 function linearPassWindow(src: FloatArray, dims: Vec3, axis: number, nIn: number, nOut: number, i0: number, o0: number, o1: number): FloatArray {
   const n = o1 - o0;
   const local = dims[axis];
   const outer = dims.slice(0, axis).reduce((p, v) => p * v, 1);
   const inner = dims.slice(axis + 1).reduce((p, v) => p * v, 1);
-  const out = new (src.constructor as new (n: number) => FloatArray)(outer * n * inner);
+  const lo = new Int32Array(n);
+  const hi = new Int32Array(n);
+  const w = new Float64Array(n);
   for (let q = 0; q < n; q++) {
     const c = Math.min(nIn - 1, Math.max(0, sourceCoordinate(o0 + q, nIn, nOut)));
-    const lo = Math.floor(c);
-    const hi = Math.min(nIn - 1, lo + 1);
-    const wb = c - lo;
-    const wa = 1 - wb;
-    for (let p = 0; p < outer; p++) {
-      const a = (p * local + lo - i0) * inner;
-      const b = (p * local + hi - i0) * inner;
+    const l = Math.floor(c);
+    lo[q] = l - i0;
+    hi[q] = Math.min(nIn - 1, l + 1) - i0;
+    w[q] = c - l;
+  }
+  const out = new (src.constructor as new (n: number) => FloatArray)(outer * n * inner);
+  for (let p = 0; p < outer; p++) {
+    for (let q = 0; q < n; q++) {
+      const a = (p * local + lo[q]) * inner;
+      const b = (p * local + hi[q]) * inner;
       const d = (p * n + q) * inner;
+      const wb = w[q];
+      const wa = 1 - wb;
       if (wb === 0) {
         for (let t = 0; t < inner; t++) out[d + t] = src[a + t];
       } else {
@@ -150,6 +130,20 @@ function linearPassWindow(src: FloatArray, dims: Vec3, axis: number, nIn: number
     }
   }
   return out;
+}
+
+/**
+ * The output voxels `[o0, o1)` of an axis resampled `nIn → nOut` whose linear interpolation reads
+ * only inputs in `[i0, i1)` (an input read with weight 0 counts too): where a window of input values
+ * determines the output.
+ */
+export function outputsReading(nIn: number, nOut: number, i0: number, i1: number): [number, number] {
+  const src = (o: number) => Math.min(nIn - 1, Math.max(0, sourceCoordinate(o, nIn, nOut)));
+  let o0 = 0;
+  while (o0 < nOut && Math.floor(src(o0)) < i0) o0++;
+  let o1 = o0;
+  while (o1 < nOut && Math.min(nIn - 1, Math.floor(src(o1)) + (src(o1) % 1 === 0 ? 0 : 1)) < i1) o1++;
+  return [o0, o1];
 }
 
 /** The input index range `[lo, hi]` (inclusive) that linear outputs `[o0, o1)` read, on an axis of `nIn → nOut`. */
