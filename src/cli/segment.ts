@@ -56,7 +56,8 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
   --palette P          overlay colours of the report: default (EM red, IM green) or colour-blind
                        (EM orange, IM blue)
   --edges              measure diameters to voxel edges instead of voxel centres
-  --keep-all-components  do not reduce the whole tumour to its largest component
+  --keep-all-components  do not reduce the whole tumour to its largest component (with the
+                       localiser: the largest meeting each region it found)
   --demo               generate a whole-head phantom scan (384 × 384 × 80, seed --seed, default 7),
                        segment it and print the agreement with its true labels
   --seed N             phantom seed for --demo

@@ -23,8 +23,9 @@ export type Models = { stage1: Model; stage2: Model; localiser?: Model } | { bas
 /** Options of {@link segment}. */
 export interface SegmentOptions extends Omit<PredictOptions, 'region' | 'onProgress'> {
   /**
-   * Keep only the largest 6-connected component of the WT mask (default true) — per localised
-   * region when a localiser runs (so both tumours of an NF2 patient are kept), else in the whole scan.
+   * Keep only the largest 6-connected component of the WT mask (default true) — when a localiser
+   * runs, the largest meeting each component it found (so both tumours of an NF2 patient are kept;
+   * `keepComponentsMeeting`), else in the whole scan.
    */
   largestComponent?: boolean;
   /** Run the localiser when the models have one (default true); false: full-volume inference, for checks. */

@@ -2,7 +2,8 @@
  * Whole-scan two-stage segmentation with a localiser: the localiser finds the regions that can hold
  * a tumour (`localise.ts`); stage 1 runs only on the tiles of the full-resolution grid that meet
  * those regions (plus a margin), grown when the tumour reaches a region's border; the whole tumour
- * keeps its largest component per region (so both tumours of an NF2 patient stay); stage 2 runs on
+ * keeps, per component the localiser found, the largest stage-1 component meeting it (so both
+ * tumours of an NF2 patient stay, even when their regions merge into one); stage 2 runs on
  * the tiles around each tumour. The scan is preprocessed once per plan and probabilities are
  * restored to the input's geometry only inside the regions (`restoreWindowsToOriginal`).
  *
@@ -82,6 +83,43 @@ function cut(mask: Uint8Array, shape: Vec3, box: Box): { data: Uint8Array; shape
 }
 
 /**
+ * The component rule of localised segmentation, in place on the whole-tumour mask `mask` (`[z, y,
+ * x]`, x fastest, of `shape`) inside `box`: its 6-connected components there; each seed (a box of the
+ * full grid: a localiser component's footprint) keeps the largest component that has a voxel inside
+ * it; the others are cleared, unless `keepAll`. Returns every component's voxel count and whether
+ * it was kept, in label order (first voxel in raster order first).
+ */
+export function keepComponentsMeeting(mask: Uint8Array, shape: Vec3, box: Box, seeds: readonly Box[], keepAll = false): { voxels: number; kept: boolean }[] {
+  const sub = cut(mask, shape, box);
+  const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
+  const kept = new Set<number>();
+  for (const seed of seeds) {
+    const lo = seed.start.map((s, a) => Math.max(s, box.start[a]) - box.start[a]);
+    const hi = seed.end.map((e, a) => Math.min(e, box.end[a]) - box.start[a]);
+    let best = 0;
+    for (let z = lo[0]; z < hi[0]; z++) {
+      for (let y = lo[1]; y < hi[1]; y++) {
+        for (let x = lo[2]; x < hi[2]; x++) {
+          const l = labels[(z * sub.shape[1] + y) * sub.shape[2] + x];
+          if (l !== 0 && (best === 0 || sizes[l - 1] > sizes[best - 1])) best = l;
+        }
+      }
+    }
+    if (best !== 0) kept.add(best);
+  }
+  if (!keepAll) {
+    const [, ny, nx] = shape;
+    let d = 0;
+    for (let z = box.start[0]; z < box.end[0]; z++) {
+      for (let y = box.start[1]; y < box.end[1]; y++) {
+        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && !kept.has(labels[d])) mask[(z * ny + y) * nx + x] = 0;
+      }
+    }
+  }
+  return sizes.map((v, k) => ({ voxels: v, kept: keepAll || kept.has(k + 1) }));
+}
+
+/**
  * Two-stage segmentation of a whole scan with a localiser (see the file comment).
  * @throws Error if a model was trained for another task or the scan is unusable for a model.
  */
@@ -140,26 +178,18 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   });
   const restored1 = restoreWindowsToOriginal(probs1!, pre.properties, groups.map((g) => g.box));
   const wt = argmax(restored1.data, n);
-  // Per region: its components (6-connected); the largest is kept unless told to keep all.
+  // Per region: its components (6-connected). Each localiser component the region holds keeps the
+  // largest stage-1 component that meets its box (two tumours merged into one region both stay), and
+  // a component that meets none is dropped; with `largestComponent: false` every component stays.
   const found: ComponentSummary['components'] = [];
   const keepAll = o.largestComponent === false;
-  for (const region of localisation.regions) {
+  const seeds = loc.components.map((c) => originalFootprint(pre.properties, boxOnGrid(c, pre.shape, pre.spacing, 0)));
+  localisation.regions.forEach((region, r) => {
     const box = { start: region.start, end: region.end };
-    const sub = cut(wt, t2.shape, box);
-    const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
-    const best = largestLabel(sizes);
-    if (best === 0) continue;
-    sizes.forEach((s, k) => found.push({ volumeMm3: Math.round(volumeMm3(s) * 1000) / 1000, kept: keepAll || k + 1 === best }));
-    if (keepAll) continue;
-    // Clear the components not kept.
-    const [, ny, nx] = t2.shape;
-    let d = 0;
-    for (let z = box.start[0]; z < box.end[0]; z++) {
-      for (let y = box.start[1]; y < box.end[1]; y++) {
-        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && labels[d] !== best) wt[(z * ny + y) * nx + x] = 0;
-      }
-    }
-  }
+    const regionSeeds = groups[r].members.map((i) => seeds[i]).filter((b): b is Box => b !== null);
+    for (const c of keepComponentsMeeting(wt, t2.shape, box, regionSeeds, keepAll))
+      found.push({ volumeMm3: Math.round(volumeMm3(c.voxels) * 1000) / 1000, kept: c.kept });
+  });
   found.sort((a, b) => b.volumeMm3 - a.volumeMm3);
   const components: ComponentSummary = { found: found.length, kept: found.filter((c) => c.kept).length, components: found.slice(0, MAX_LISTED) };
   const wholeTumour = volumeLike(t2, wt);

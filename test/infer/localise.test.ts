@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { torch, type Tensor } from '../../src/torch/index.js';
 import { boxOnGrid, mergeBoxes } from '../../src/infer/localise.js';
 import { segment } from '../../src/infer/pipeline.js';
+import { keepComponentsMeeting } from '../../src/infer/segment-localised.js';
 import { slidingWindow } from '../../src/infer/sliding-window.js';
 import { originalFootprint, preprocessForInference, restoreToOriginal, restoreWindowsToOriginal } from '../../src/preprocess/preprocess.js';
 import type { Plan } from '../../src/preprocess/types.js';
@@ -100,6 +101,47 @@ test('restoreWindowsToOriginal: the whole grid as one window equals restoreToOri
         }
       }
   assert.ok(inside > 0 && inside < m / 4, `footprint of ${inside} voxels`);
+});
+
+test('keepComponentsMeeting: each localiser box keeps the largest stage-1 component meeting it; the rest is cleared inside the region only', () => {
+  // 1 × 6 × 10: A = 2 × 2 at (y 0–1, x 0–1), B = one voxel at (0, 5), C = 2 × 3 at (y 4–5, x 7–9).
+  const shape: Vec3 = [1, 6, 10];
+  const blobs = () => {
+    const m = new Uint8Array(60);
+    for (const [y, x] of [[0, 0], [0, 1], [1, 0], [1, 1], [0, 5], [4, 7], [4, 8], [4, 9], [5, 7], [5, 8], [5, 9]]) m[y * 10 + x] = 1;
+    return m;
+  };
+  const ones = (m: Uint8Array) => [...m.keys()].filter((i) => m[i] === 1);
+  const whole = { start: [0, 0, 0] as Vec3, end: shape };
+  const overAB = { start: [0, 0, 0] as Vec3, end: [1, 2, 6] as Vec3 }; // meets A and B: A is larger
+  const overNothing = { start: [0, 3, 0] as Vec3, end: [1, 6, 4] as Vec3 };
+  const overC = { start: [0, 5, 9] as Vec3, end: [1, 6, 10] as Vec3 }; // one voxel of C
+  let m = blobs();
+  assert.deepEqual(keepComponentsMeeting(m, shape, whole, [overAB, overNothing]), [
+    { voxels: 4, kept: true },
+    { voxels: 1, kept: false },
+    { voxels: 6, kept: false },
+  ]);
+  assert.deepEqual(ones(m), [0, 1, 10, 11]);
+  // Two seeds in one region (an NF2 case whose regions merged): both tumours stay.
+  m = blobs();
+  assert.deepEqual(keepComponentsMeeting(m, shape, whole, [overAB, overC]).map((c) => c.kept), [true, false, true]);
+  assert.deepEqual(ones(m), [0, 1, 10, 11, 47, 48, 49, 57, 58, 59]);
+  // No seed meets anything: all cleared; keepAll: nothing cleared, all reported kept.
+  m = blobs();
+  keepComponentsMeeting(m, shape, whole, [overNothing]);
+  assert.deepEqual(ones(m), []);
+  m = blobs();
+  assert.ok(keepComponentsMeeting(m, shape, whole, [overNothing], true).every((c) => c.kept));
+  assert.deepEqual(m, blobs());
+  // A region holding only C (and B): B is cleared, A outside the region is left alone.
+  m = blobs();
+  const right = { start: [0, 0, 4] as Vec3, end: [1, 6, 10] as Vec3 };
+  assert.deepEqual(keepComponentsMeeting(m, shape, right, [overC]), [
+    { voxels: 1, kept: false },
+    { voxels: 6, kept: true },
+  ]);
+  assert.deepEqual(ones(m), [0, 1, 10, 11, 47, 48, 49, 57, 58, 59]);
 });
 
 function blobScan(): Volume {
