@@ -9,7 +9,8 @@
  * `canal.ts` (principal-axis canal direction).
  */
 import { axialAxis } from '../volume/orientation.js';
-import type { Volume } from '../volume/volume.js';
+import { label as labelComponents } from '../volume/components.js';
+import type { Mat4, Vec3, Volume } from '../volume/volume.js';
 import { canalNotes, formatEigenRatio, intrameatalExtent, type CanalExtent } from './canal.js';
 import { axialDiameter, type AxialDiameter } from './diameter.js';
 import { largestDiameter3d, type Diameter3d } from './diameter-3d.js';
@@ -51,6 +52,12 @@ export interface Measurements {
   measuredTo: 'voxel centres' | 'voxel edges';
   /** Caveats in plain words (no extrameatal part, ill-defined canal axis, …). */
   notes: string[];
+  /**
+   * Present when tumour lies on both sides of the head (NF2, or a false detection on one side):
+   * each side's tumour measured on its own (the figures above span both sides). A connected
+   * component (26-connected) belongs to the side of its centroid: RAS x < 0 is the patient's left.
+   */
+  sides?: { left: Measurements; right: Measurements };
 }
 
 /**
@@ -67,6 +74,64 @@ export interface Measurements {
  * console.log(formatMeasurements(m)); // "Extrameatal volume: 1234.5 mm³ (1.23 mL)" …
  */
 export function measure(label: Volume, opts: MeasureOptions = {}): Measurements {
+  const m = measureOne(label, opts);
+  const split = splitSides(label.data, label.shape, label.affine);
+  if (split === null) return m;
+  const side = (data: Uint8Array) => measureOne({ ...label, data }, opts);
+  const sides = { left: side(split.left), right: side(split.right) };
+  const ml = (x: Measurements) => `${x.volumes.wholeTumour.ml.toFixed(2)} mL`;
+  m.notes.push(
+    `tumour on both sides of the head (left ${ml(sides.left)}, right ${ml(sides.right)}: NF2, or a false detection on one side): ` +
+      'the diameters and the reported size above span both sides; each side is measured on its own under "sides"',
+  );
+  return { ...m, sides };
+}
+
+/**
+ * The label map split into the patient's left and right (RAS x < 0 and ≥ 0, by the centroid of each
+ * 26-connected tumour component), or null when all the tumour is on one side.
+ */
+function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left: Uint8Array; right: Uint8Array } | null {
+  const [nz, ny, nx] = shape;
+  const rasX = (x: number, y: number, z: number) => affine[0] * x + affine[1] * y + affine[2] * z + affine[3];
+  // A cheap pass first: most label maps hold tumour on one side only.
+  let left = false;
+  let right = false;
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (data[i] === 0) continue;
+        if (rasX(x, y, z) < 0) left = true;
+        else right = true;
+      }
+    }
+  }
+  if (!(left && right)) return null;
+  const wt = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) wt[i] = 1;
+  const { labels, count } = labelComponents(wt, shape, 26);
+  const sum = new Float64Array(count + 1);
+  const n = new Float64Array(count + 1);
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (labels[i] === 0) continue;
+        sum[labels[i]] += rasX(x, y, z);
+        n[labels[i]]++;
+      }
+    }
+  }
+  const out = { left: new Uint8Array(data.length), right: new Uint8Array(data.length) };
+  for (let i = 0; i < data.length; i++) {
+    const k = labels[i];
+    if (k !== 0) (sum[k] / n[k] < 0 ? out.left : out.right)[i] = data[i];
+  }
+  if (!out.left.some((v) => v !== 0) || !out.right.some((v) => v !== 0)) return null;
+  return out;
+}
+
+/** {@link measure} of one label map as a whole. */
+function measureOne(label: Volume, opts: MeasureOptions): Measurements {
   if ((label.channels ?? 1) !== 1) {
     throw new Error(`measure: label map must have one channel, got ${label.channels}`);
   }
@@ -182,5 +247,10 @@ export function formatMeasurements(m: Measurements): string {
   }
   lines.push(`Distances measured to ${m.measuredTo}, in the plane of each acquired axial slice.`);
   for (const n of m.notes) lines.push(`Note: ${n}`);
+  if (m.sides) {
+    for (const [name, s] of [['Left', m.sides.left], ['Right', m.sides.right]] as const) {
+      lines.push(`${name} side, measured on its own:`, ...formatMeasurements(s).split('\n').map((l) => `  ${l}`));
+    }
+  }
   return lines.join('\n');
 }

@@ -121,8 +121,8 @@ export const DROPPED_COMPONENT_MM3 = 100;
 /**
  * … or at least this fraction of the kept volume (the rule then chose between comparable
  * candidates). More than one region kept (one per localised region: both sides in NF2; or all of
- * them with `--keep-all-components`) warns too: the measurements add them up as one tumour, and the
- * size check then judges the volume only, since the diameters span the gap between the regions.
+ * them with `--keep-all-components`) warns too; when they lie on both sides of the head the size check
+ * judges each side (`Measurements.sides`), else the volume only, since the diameters span the gap.
  */
 export const DROPPED_COMPONENT_FRACTION = 0.1;
 
@@ -139,7 +139,24 @@ function tumourSizeCheck(m: Measurements, c: QualityComponents | undefined): Qua
     const expected = `≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
     return { id: 'tumour-size', status: 'ok', value: 'no tumour', expected, message: 'No tumour was segmented, so there is no size to check.' };
   }
-  // Separate regions kept (both sides in NF2): the diameters span the gap between them, so only the volume is checked.
+  if (m.sides) {
+    // Tumour on both sides of the head (NF2): each side is judged on its own.
+    const expected = `each side ≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
+    const sides = (['left', 'right'] as const).map((name) => {
+      const s = m.sides![name];
+      return { name, ml: s.volumes.wholeTumour.ml, mm: s.wholeTumourAxialDiameter?.mm ?? 0 };
+    });
+    const value = sides.map((x) => `${x.name} ${fmt(x.ml, 2)} mL, ${fmt(x.mm)} mm across (axial)`).join('; ');
+    const big = sides.filter((x) => x.ml > MAX_TUMOUR_ML || x.mm > MAX_TUMOUR_DIAMETER_MM);
+    if (big.length > 0) {
+      return {
+        id: 'tumour-size', status: 'warning', value, expected,
+        message: `The tumour on the ${big.map((x) => x.name).join(' and the ')} side measures ${big.map((x) => `${fmt(x.ml, 1)} mL and ${fmt(x.mm)} mm across`).join(', and ')}, larger than vestibular schwannomas grow (rarely above ${MAX_TUMOUR_ML} mL or ${MAX_TUMOUR_DIAMETER_MM} mm): the segmentation has probably taken in other tissue, so review it before using any measurement.`,
+      };
+    }
+    return { id: 'tumour-size', status: 'ok', value, expected, message: `The tumour's size on each side (${value}) is within the range of vestibular schwannomas.` };
+  }
+  // Separate regions kept on one side: the diameters span the gap between them, so only the volume is checked.
   const pieces = c !== undefined && c.kept > 1 ? c.kept : 1;
   const expected = pieces > 1 ? `≤ ${MAX_TUMOUR_ML} mL (the diameter spans separate regions and is not checked)` : `≤ ${MAX_TUMOUR_ML} mL and ≤ ${MAX_TUMOUR_DIAMETER_MM} mm across (axial)`;
   const value = pieces > 1 ? `${fmt(ml, 2)} mL in ${pieces} separate regions` : `${fmt(ml, 2)} mL; ${fmt(mm)} mm across (axial)`;
@@ -177,7 +194,7 @@ function componentsCheck(c: QualityComponents | undefined): QualityCheck {
   if (c.kept > 1) {
     return result(
       'warning',
-      `Stage 1 kept ${c.kept} separate regions (${ml(keptMm3)} together: tumours on both sides, as in NF2, or a false detection), and the measurements add them up as one tumour, so review each side on its own.`,
+      `Stage 1 kept ${c.kept} separate regions (${ml(keptMm3)} together: tumours on both sides, as in NF2, or a false detection): the measurements give them together and, when they lie on both sides of the head, each side on its own; review each.`,
     );
   }
   if (dropped.length === 0) return result('ok', 'Stage 1 found one connected tumour region and kept it.');

@@ -277,7 +277,15 @@ export function renderReport(input: ReportInput): string {
     input.quality ? qualityHtml(input.quality) : '',
     '<h2>Measurements</h2>',
     '<p class="sub">Slice numbers are 0-based array indices along the named array axis (add 1 for viewers that count from 1). End points are in RAS+ mm (right, anterior, superior).</p>',
-    measurementTable(m),
+    ...(m.sides
+      ? [
+          '<p class="warning" role="alert" id="both-sides">Tumour on both sides of the head (NF2, or a false detection on one side): each side is measured on its own below (the figures show the whole label map).</p>',
+          '<h3>Left side</h3>',
+          measurementTable(m.sides.left),
+          '<h3>Right side</h3>',
+          measurementTable(m.sides.right),
+        ]
+      : [measurementTable(m)]),
     '<h2>Figures</h2>',
     `<p class="legend">Overlay:<span style="background:${rgb(1)}"></span>extrameatal (EM)<span style="background:${rgb(2)}"></span>intrameatal (IM)<span style="background:#ffd400"></span>largest extrameatal axial diameter. Radiological convention: patient right on the image left.</p>`,
     '<div class="figs">',

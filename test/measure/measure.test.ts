@@ -112,3 +112,35 @@ test('measure: custom labels; bad inputs throw with the value or field named', (
   });
   assert.throws(() => measure({ ...v, channels: 2 }), { message: /one channel/ });
 });
+
+test('measure: tumour on both sides (NF2) is also measured per side, by the centroid of each component', () => {
+  // 4 × 4 × 20 voxels of 1 mm; RAS x = voxel x − 10, so x < 10 is the patient's left.
+  const affine = diagonalAffine([1, 1, 1]);
+  affine[3] = -10;
+  const shape: [number, number, number] = [4, 4, 20];
+  const data = new Uint8Array(320);
+  const at = (z: number, y: number, x: number) => (z * 4 + y) * 20 + x;
+  for (let z = 1; z < 3; z++) for (let y = 1; y < 3; y++) for (let x = 2; x < 4; x++) data[at(z, y, x)] = 1; // left: 2 × 2 × 2 EM
+  for (let x = 15; x < 18; x++) data[at(1, 1, x)] = 2; // right: 3 IM voxels in a row
+  const m = measure({ data, shape, spacing: [1, 1, 1], affine });
+  assert.equal(m.volumes.wholeTumour.mm3, 11);
+  assert.ok(m.sides, 'both sides measured');
+  assert.equal(m.sides.left.volumes.extrameatal.mm3, 8);
+  assert.equal(m.sides.left.volumes.intrameatal.mm3, 0);
+  assert.equal(m.sides.right.volumes.intrameatal.mm3, 3);
+  assert.equal(m.sides.right.volumes.extrameatal.mm3, 0);
+  // Voxel centres: the whole label spans x 2 … 17 (15 mm across the head); each side alone is small.
+  assert.equal(m.diameters3d.wholeTumour?.mm.toFixed(3), Math.hypot(15, 1, 1).toFixed(3));
+  assert.equal(m.sides.right.diameters3d.wholeTumour?.mm, 2);
+  assert.equal(m.sides.left.sides, undefined);
+  assert.match(m.notes.join(' '), /both sides of the head \(left 0\.01 mL, right 0\.00 mL/);
+  const text = formatMeasurements(m);
+  assert.match(text, /^Left side, measured on its own:\n {2}Extrameatal volume: 8\.0 mm³/m);
+  assert.match(text, /^Right side, measured on its own:\n {2}Extrameatal volume: 0\.0 mm³/m);
+  // One component across the midline (centroid RAS x = 0: right), or tumour on one side only: no sides.
+  const bar = new Uint8Array(320);
+  for (let x = 8; x < 13; x++) bar[at(2, 2, x)] = 1;
+  assert.equal(measure({ data: bar, shape, spacing: [1, 1, 1], affine }).sides, undefined);
+  const one = data.map((v, i) => (i % 20 < 10 ? v : 0));
+  assert.equal(measure({ data: one, shape, spacing: [1, 1, 1], affine }).sides, undefined);
+});

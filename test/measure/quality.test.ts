@@ -259,3 +259,18 @@ test('warnings go to the console as "warning: <case>: <message>" and into the re
   // A report without quality checks has no such section.
   assert.doesNotMatch(renderReport({ t2: t2For(label), label, measurements: measure(label), source: 'a.nii', model: { name: 'm', version: '1', trainedOn: 'x', builtIn: true, tasks: 't' } }), /id="quality"/);
 });
+
+test('tumour on both sides of the head (RAS x < 0 and > 0): the size check judges each side on its own', () => {
+  // The boxes of the test above, with RAS x = voxel x − 50: one 4 × 4 × 4 mm box on each side.
+  const affine = diagonalAffine([1, 1, 1]);
+  affine[3] = -50;
+  const label = makeLabel([10, 10, 100], affine, (x, y, z) => ((x >= 2 && x <= 5) || (x >= 90 && x <= 93)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
+  const size = quality(label).get('tumour-size')!;
+  assert.equal(size.status, 'ok');
+  assert.equal(size.value, 'left 0.06 mL, 4.2 mm across (axial); right 0.06 mL, 4.2 mm across (axial)');
+  // The right one 52 voxels wide (x 40…91, centroid at RAS x 15.5): too large on that side only.
+  const wide = makeLabel([10, 10, 100], affine, (x, y, z) => ((x >= 2 && x <= 5) || (x >= 40 && x <= 91)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
+  const w = quality(wide).get('tumour-size')!;
+  assert.equal(w.status, 'warning');
+  assert.match(w.message, /^The tumour on the right side measures 0\.8 mL and 51\.1 mm across/);
+});

@@ -229,3 +229,23 @@ test('renderReport: rejects a label on another grid', () => {
   const t2 = t2Like(makeLabel([5, 160, 199], diagonalAffine([2, 0.5, 0.5]), () => 0));
   assert.throws(() => renderReport({ ...input(label), t2 }), /renderReport: label: shape 5×160×200 differs from the T2 shape 5×160×199/);
 });
+
+test('renderReport: tumour on both sides of the head gets a table per side and a visible notice', () => {
+  // The ellipse's EM part (x 108…132) on the right; with RAS x = voxel x / 2 − 50, x < 100 is the left.
+  const affine = diagonalAffine([2, 0.5, 0.5]);
+  affine[3] = -50;
+  const label = makeLabel([5, 160, 200], affine, (x, y, z) => {
+    if (z === 2 && x >= 20 && x <= 23 && y >= 68 && y <= 71) return 2; // left: 4 × 4 IM voxels of 0.5 mm³, 8 mm³
+    const [a, b] = z === 2 ? [12, 6] : z === 1 || z === 3 ? [8, 4] : [0, 0];
+    return a > 0 && ((x - 120) / a) ** 2 + ((y - 70) / b) ** 2 <= 1 ? 1 : 0;
+  });
+  const m = measure(label);
+  const html = renderReport(input(label));
+  assert.match(html, /id="both-sides"/);
+  const left = html.indexOf('<h3>Left side</h3>');
+  const right = html.indexOf('<h3>Right side</h3>');
+  assert.ok(left > 0 && right > left, 'left, then right');
+  assert.equal(html.slice(left, right).match(/Intrameatal volume<\/th><td><strong>([\d.]+) mm³/)?.[1], '8.0');
+  assert.equal(html.slice(right).match(/Extrameatal volume<\/th><td><strong>([\d.]+) mm³/)?.[1], m.sides!.right.volumes.extrameatal.mm3.toFixed(1));
+  assert.equal(renderReport(input(ellipse())).includes('both-sides'), false);
+});
