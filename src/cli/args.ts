@@ -119,7 +119,7 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
     const { args } = normalize(spec, argv);
     ({ values, positionals } = parseArgs({ args, options: spec.options, strict: true, allowPositionals: true }));
   } catch (e) {
-    return stop((e as Error).message);
+    return stop(parseArgsMessage(e as Error & { code?: string }));
   }
   const p = spec.positionals ?? { min: 0, max: 0, name: 'argument' };
   if (positionals.length < p.min || positionals.length > p.max) {
@@ -134,6 +134,21 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
     if (given.length > 1) return stop(`${given.map((k) => `--${k}`).join(' and ')} cannot be given together`);
   }
   return { values: values as Values<O>, positionals };
+}
+
+/**
+ * `node:util` `parseArgs`'s errors in one short sentence: its own texts end in an unclosed quote
+ * ("… as in '-- \"--bogus\"") or name the option as `'--out <value>'`.
+ */
+function parseArgsMessage(e: Error & { code?: string }): string {
+  const option = /'(-{1,2}[^'\s<]+)/.exec(e.message)?.[1];
+  if (option === undefined) return e.message;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option '${option}' (see --help)`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/argument missing/.test(e.message)) return `option '${option}' needs a value`;
+    if (/does not take an argument/.test(e.message)) return `option '${option}' takes no value`;
+  }
+  return e.message;
 }
 
 /**

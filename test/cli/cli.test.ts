@@ -14,8 +14,13 @@ test('unknown commands and flags are usage errors (exit 2)', async () => {
   assert.deepEqual(await cli('frobnicate').then((r) => r.code), 2);
   const r = await cli('plan', '--bogus');
   assert.equal(r.code, 2);
-  assert.match(r.err, /Unknown option '--bogus'/);
+  assert.match(r.err, /^meatus plan: Unknown option '--bogus' \(see --help\)\n/);
   assert.match((await cli('preprocess', '--dataset', dir)).err, /--plan, --out required/);
+  // Node's parseArgs texts, made short: a missing value, a value given to a flag.
+  const missing = await cli('segment', '--out');
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /^meatus segment: option '--out' needs a value\n/);
+  assert.match((await cli('segment', '--overwrite=yes')).err, /^meatus segment: option '--overwrite' takes no value\n/);
 });
 
 test('meatus segment: case ids from file names; bad inputs name the file or flag', async () => {
