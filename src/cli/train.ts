@@ -13,7 +13,7 @@ import { readSplit, splitPatients, writeSplit } from '../data/split.js';
 import { readNnunetDataset } from '../data/nnunet.js';
 import { computeFingerprint } from '../preprocess/fingerprint.js';
 import { NONFINITE_POLICIES, type NonfinitePolicy } from '../preprocess/input-check.js';
-import { makePlan, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
+import { makePlan, preprocessingDifference, readPlan, writePlan, formatPlan } from '../preprocess/plan.js';
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
 import { firstCaseWithForeground } from '../preprocess/foreground.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
@@ -39,7 +39,9 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --val-iterations N   validation batches per epoch (default 50)
   --lr X               initial learning rate (default 0.01)
   --budget-mb N        memory budget for planning (patch size and topology)
-  --plan FILE          use this plan instead of planning
+  --plan FILE          use this plan instead of planning; over preprocessed data (a preprocessed
+                       --dataset, or an existing --preprocessed), a plan with the same spacing,
+                       normalisation and orientation (its patch size, batch or network may differ)
   --preprocessed DIR   where to cache preprocessed data (default <out>/preprocessed)
   --split FILE         split JSON (train/validation lists; default: split by patient, 85/15)
   --device cpu|cuda    default cpu
@@ -64,7 +66,20 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        skip the final validation (by default, like nnU-Net, the best checkpoint
                        predicts every validation case whole; Dice per class → <out>/validation/summary.json)`;
 
-/** Plans and preprocesses a raw dataset into `dir` unless that was done already. */
+/**
+ * The plan to train with over the data preprocessed in `dir`: its own plan.json, or `given` when
+ * one preprocessing serves both (the same spacing, normalisation and orientation; `given` may
+ * change the patch size, batch or network, as nnU-Net's configurations share preprocessed data).
+ * @throws UsageError naming the field when `given` needs other preprocessing.
+ */
+async function planOver(dir: string, given: Plan | undefined): Promise<Plan> {
+  const own = await readPlan(join(dir, 'plan.json'));
+  if (given === undefined) return own;
+  const diff = preprocessingDifference(own, given);
+  if (diff !== null) throw new UsageError(`--plan: ${dir} was preprocessed with another plan (${diff}); preprocess again with this plan, or train with the plan.json there`);
+  return given;
+}
+
 /**
  * The plan of the preprocessed data in `dir`, preprocessing `dataset` there first if needed (with
  * `given` or a new plan); `checkPlan` sees a new plan before anything is written.
@@ -79,7 +94,7 @@ async function ensurePreprocessed(
 ): Promise<Plan> {
   if (existsSync(join(dir, 'cases.json')) && existsSync(join(dir, 'plan.json'))) {
     console.error(`using preprocessed data in ${dir}`);
-    return readPlan(join(dir, 'plan.json'));
+    return planOver(dir, given);
   }
   let plan: Plan;
   if (given) {
@@ -185,7 +200,6 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const isPreprocessed = existsSync(join(dataset, 'cases.json')) && existsSync(join(dataset, 'plan.json'));
-  if (isPreprocessed && values.plan) throw new UsageError(`--plan: ${values.dataset} is preprocessed already, with its own plan.json`);
   if (isPreprocessed && values.preprocessed) throw new UsageError(`--preprocessed: ${values.dataset} is preprocessed already`);
   const givenPlan = values.plan ? await readPlan(values.plan).catch((e: Error) => Promise.reject(new UsageError(`--plan: ${e.message}`))) : undefined;
   const givenSplit = values.split ? await readSplit(values.split).catch((e: Error) => Promise.reject(new UsageError(`--split: ${e.message}`))) : undefined;
@@ -193,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
   const checkPlan = async (plan: Plan | undefined) => {
     if (pretrained !== undefined) await checkPretrained(pretrained, task, plan?.network);
   };
-  await checkPlan(isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : givenPlan);
+  await checkPlan(isPreprocessed ? await planOver(dataset, givenPlan) : givenPlan);
   const out = resolve(values.out ?? join('runs', task + (gamma > 0 ? `-g${gamma}` : '')));
   checkOutput('--out', out, { kind: 'dir', overwrite: true });
   const data = isPreprocessed ? dataset : resolve(values.preprocessed ?? join(out, 'preprocessed'));
@@ -206,7 +220,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // Rank 0 plans and preprocesses before it opens the rendezvous; the others wait there for it.
     if (launch && !lead) joinProcessGroup(launch, device, distTimeout);
-    const plan = isPreprocessed ? await readPlan(join(dataset, 'plan.json')) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite, checkPlan);
+    const plan = isPreprocessed ? await planOver(dataset, givenPlan) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite, checkPlan);
     const ids = await listPreprocessedCases(data);
     let trainCases: string[];
     let validationCases: string[];

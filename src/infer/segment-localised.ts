@@ -17,6 +17,7 @@ import { label as labelComponents, largestLabel } from '../volume/components.js'
 import { crop } from '../volume/crop.js';
 import { diagonalAffine, voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume.js';
 import { maskToPreprocessedGrid, originalFootprint, preprocessForInference, restoreWindowsToOriginal, type CaseProperties } from '../preprocess/preprocess.js';
+import { preprocessingDifference } from '../preprocess/plan.js';
 import type { Model } from './model.js';
 import { boxOnGrid, DEFAULT_LOCALISER_MARGIN_MM, localise, mergeBoxes } from './localise.js';
 import type { ComponentSummary, Localisation, LocalisedRegion, SegmentOptions, SegmentResult } from './pipeline.js';
@@ -27,11 +28,6 @@ export const MAX_LISTED = 20;
 
 /** How many times a region may grow when the tumour reaches its border. */
 const MAX_GROWTH = 2;
-
-/** Whether the plans preprocess an image identically (so one preprocessing serves both models). */
-function samePreprocessing(a: Model, b: Model): boolean {
-  return JSON.stringify([a.plan.spacing, a.plan.normalization]) === JSON.stringify([b.plan.spacing, b.plan.normalization]);
-}
 
 /**
  * Faces of `box` (those not on the grid's border) that the tumour inside it touches: its largest
@@ -201,7 +197,7 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
 
   // Stage 2 on the tiles around each tumour.
   t0 = performance.now();
-  const pre2 = samePreprocessing(models.stage1, models.stage2) ? pre : preprocessForInference([t2], models.stage2.plan);
+  const pre2 = preprocessingDifference(models.stage1.plan, models.stage2.plan) === null ? pre : preprocessForInference([t2], models.stage2.plan);
   const props2: CaseProperties = pre2.properties;
   const mask2 = maskToPreprocessedGrid(wholeTumour, props2);
   const n2 = voxelCount(pre2.shape);

@@ -167,6 +167,26 @@ export function useMaskForNorm(fp: Fingerprint): boolean {
   return fp.medianRelativeSizeAfterCrop < 3 / 4;
 }
 
+/**
+ * Where two plans preprocess a scan differently — the target spacing, the normalisation or the
+ * orientation the network sees (absent = `RAS`, see {@link Plan.orientation}) — or null when one
+ * preprocessing serves both, so that data preprocessed with one trains or runs a network of the
+ * other (its patch size, batch and topology may differ, as nnU-Net's configurations share
+ * preprocessed data of the same spacing).
+ * @example preprocessingDifference(plan, { ...plan, patchSize: [32, 64, 64] }) // null
+ */
+export function preprocessingDifference(a: Plan, b: Plan): string | null {
+  const fields: [string, unknown, unknown][] = [
+    ['spacing', a.spacing, b.spacing],
+    ['normalization', a.normalization, b.normalization],
+    ['orientation', a.orientation ?? 'RAS', b.orientation ?? 'RAS'],
+  ];
+  for (const [name, x, y] of fields) {
+    if (JSON.stringify(x) !== JSON.stringify(y)) return `${name} ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
+  }
+  return null;
+}
+
 /** Estimated activation memory of a plan, MB (see `estimateMemoryMB`). */
 export function planMemoryMB(plan: Plan, numClasses = 3): number {
   return estimateMemoryMB(plan.patchSize, plan.network, plan.batchSize, { numClasses });
