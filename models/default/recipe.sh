@@ -11,11 +11,17 @@
 #    - stages 1 and 2: 1.2 × 0.8 × 0.8 mm, features 16 → 128, patch 24 × 48 × 40 (the network of the
 #      previous built-in model, so its weights are the starting point);
 #    - the localiser: 2 mm isotropic, features 16 → 128, patch 32 × 48 × 48 (64 × 96 × 96 mm);
-# 3. the localiser (whole tumour at 2 mm) from scratch, 120 epochs; stage 1 (whole tumour, 40 then 80
-#    epochs) and stage 2 (EM/IM, γ = 0.5, τ = 1 mm; 20 then 40 epochs) fine-tuned (`--pretrained`)
-#    from the previous built-in model (git commit c366189, trained on crop phantoms); 25 iterations
-#    per epoch. On 2 CPU cores about an hour and a half in all, data included.
-# 4. the best checkpoints (pseudo-Dice EMA on the validation patients) are copied here.
+# 3. the localiser (whole tumour at 2 mm) from scratch, 120 epochs;
+# 4. stage 1 (whole tumour) fine-tuned (`--pretrained`) from the previous built-in model (git commit
+#    c366189, trained on crop phantoms) on the small patch, one run resumed to 40, 80 and 200 epochs;
+#    then, for the context a Koos IV tumour needs (the small patch is 29 × 38 × 32 mm, smaller than
+#    the tumour), a second run on a 32 × 64 × 64 patch (38 × 51 × 51 mm) over the same preprocessed
+#    data (`--plan plan-stage1.json`), started from the first run's best weights, 100 epochs;
+# 5. stage 2 (EM/IM, γ = 0.5, τ = 1 mm) fine-tuned from the previous built-in model, one run
+#    resumed to 20, 40 and 80 epochs; 25 iterations per epoch throughout (a resumed run's poly
+#    schedule continues from the epoch reached, towards the new total). On 2 CPU cores about three
+#    hours in all, data included.
+# 6. the best checkpoints (pseudo-Dice EMA on the validation patients) are copied here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:-.meatus-cache/default-model}
@@ -38,6 +44,12 @@ if [ ! -f "$work/plan.json" ]; then
     fs.writeFileSync(loc, JSON.stringify(l, null, 2) + "\n");
   ' "$work/plan-planned.json" "$work/plan.json" "$work/plan-localiser.json"
 fi
+# Stage 1's second run: the same plan (so the same preprocessed data) with a larger patch.
+[ -f "$work/plan-stage1.json" ] || node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  fs.writeFileSync(process.argv[2], JSON.stringify({ ...p, patchSize: [32, 64, 64] }, null, 2) + "\n");
+' "$work/plan.json" "$work/plan-stage1.json"
 [ -f "$work/preprocessed/cases.json" ] || meatus preprocess --dataset "$work/dataset" --plan "$work/plan.json" --out "$work/preprocessed" --overwrite
 [ -f "$work/preprocessed-localiser/cases.json" ] || meatus preprocess --dataset "$work/dataset" --plan "$work/plan-localiser.json" --out "$work/preprocessed-localiser" --overwrite
 # The previous built-in model, the starting point of stages 1 and 2.
@@ -47,14 +59,15 @@ done
 common=(--val-iterations 5 --seed 0 "$@")
 meatus train --task wholeTumour --dataset "$work/preprocessed-localiser" --out "$work/localiser" \
   --epochs "${LOCALISER_EPOCHS:-120}" --iterations "${ITERATIONS:-25}" "${common[@]}"
-# Stages 1 and 2: a first run, then the same run resumed to twice the epochs (as the shipped model was
-# made: the second command continues from the first's last checkpoint, its poly schedule restarting
-# from the epoch reached).
-for epochs in "${STAGE1_EPOCHS:-40}" "$((2 * ${STAGE1_EPOCHS:-40}))"; do
-  meatus train --task wholeTumour --dataset "$work/preprocessed" --out "$work/stage1" --pretrained "$work/previous-stage1.safetensors" \
+# Stages 1 and 2: one run each, resumed to each total of the schedule (the shipped model was made so).
+for epochs in ${STAGE1_SCHEDULE:-40 80 200}; do
+  meatus train --task wholeTumour --dataset "$work/preprocessed" --out "$work/stage1-small" --pretrained "$work/previous-stage1.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
 done
-for epochs in "${STAGE2_EPOCHS:-20}" "$((2 * ${STAGE2_EPOCHS:-20}))"; do
+meatus train --task wholeTumour --dataset "$work/preprocessed" --plan "$work/plan-stage1.json" --out "$work/stage1" \
+  --pretrained "$work/stage1-small/checkpoint_best.safetensors" --epochs "${STAGE1_LARGE_EPOCHS:-100}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation "${common[@]}"
+for epochs in ${STAGE2_SCHEDULE:-20 40 80}; do
   meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
 done
@@ -65,4 +78,6 @@ for s in localiser stage1 stage2; do
 done
 cp "$work/plan.json" models/default/plan.json
 cp "$work/plan-localiser.json" models/default/plan-localiser.json
+cp "$work/plan-stage1.json" models/default/plan-stage1.json
+cp "$work/stage1-small/log.jsonl" models/default/stage1-small-log.jsonl
 echo "default model written to models/default/"
