@@ -10,7 +10,7 @@
  * reference) are not plotted; their count is written above the axis. NaN values are left out.
  */
 import { renderPreview, type Raster } from '../data/preview.js';
-import { percentile } from './stats.js';
+import { percentile } from '../util/percentile.js';
 import { esc, PALETTE, svgToPng, ticks } from '../util/svg.js';
 import { axialAxis } from '../volume/orientation.js';
 import { encodePng } from '../volume/png.js';

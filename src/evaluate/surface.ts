@@ -40,7 +40,7 @@ import { edt } from '../volume/edt.js';
 import { checkMask, checkSpacing } from '../volume/mask-args.js';
 import { erode } from '../volume/morphology.js';
 import type { Vec3 } from '../volume/volume.js';
-import { percentile } from './stats.js';
+import { percentile } from '../util/percentile.js';
 
 /**
  * Whose ASSD and HD95 definitions to use (see the file comment): `'medpy'` (medpy 0.5.2: both

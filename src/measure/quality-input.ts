@@ -3,7 +3,7 @@
  * to): the scan's voxel size and tumour intensities against the model's training fingerprint
  * (`Plan.fingerprint`, nnU-Net's dataset fingerprint), and how its orientation was handled. Pure.
  */
-import { percentile } from '../evaluate/stats.js';
+import { percentile } from '../util/percentile.js';
 import { pixdimMismatch, type NiftiImage } from '../volume/nifti.js';
 import { axisCodes, linearPart } from '../volume/orientation.js';
 import { canonicalReorientation, CANONICAL_ORIENTATION, isIdentityReorientation, reorientVec3 } from '../volume/reorient.js';

@@ -19,6 +19,7 @@ import { canonicalReorientation, reorient, reorientVec3 } from '../volume/reorie
 import type { Vec3, Volume } from '../volume/volume.js';
 import { checkInputImage, type NonfinitePolicy } from './input-check.js';
 import type { Fingerprint } from './types.js';
+import { percentile, percentileOf } from '../util/percentile.js';
 
 /** One labelled training case: an image file per channel and a label file. */
 export interface TrainingCase {
@@ -156,19 +157,6 @@ export function caseFingerprint(images: Volume[], label: Volume, seed: Seed, sam
   };
 }
 
-/** numpy's `percentile` (linear interpolation) of sorted values, `p` in [0, 100]. */
-export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-/** numpy's `percentile` of unsorted values. */
-export function percentile(values: readonly number[], p: number): number {
-  return percentileSorted(Float64Array.from(values).sort(), p);
-}
 
 /**
  * Combines per-case fingerprints: spacings and shapes as listed, intensity statistics over the
@@ -195,12 +183,12 @@ export function combineFingerprints(cases: CaseFingerprint[]): Fingerprint {
     foregroundIntensity: {
       mean,
       std: total > 0 ? Math.sqrt(ss / total) : 0,
-      p00_5: total > 0 ? percentileSorted(all, 0.5) : 0,
-      p99_5: total > 0 ? percentileSorted(all, 99.5) : 0,
+      p00_5: total > 0 ? percentile(all, 0.5) : 0,
+      p99_5: total > 0 ? percentile(all, 99.5) : 0,
       min: total > 0 ? all[0] : 0,
       max: total > 0 ? all[total - 1] : 0,
     },
-    medianRelativeSizeAfterCrop: percentile(
+    medianRelativeSizeAfterCrop: percentileOf(
       cases.map((c) => c.relativeSizeAfterCrop),
       50,
     ),

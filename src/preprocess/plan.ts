@@ -24,7 +24,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { CANONICAL_ORIENTATION } from '../volume/reorient.js';
 import { resampledShape } from '../volume/resample.js';
 import type { Vec3 } from '../volume/volume.js';
-import { percentile } from './fingerprint.js';
+import { percentileOf as percentile } from '../util/percentile.js';
 import { estimateMemoryMB, featuresPerStage, poolAndConvProps, type PoolAndConvProps } from './topology.js';
 import type { Fingerprint, NetworkPlan, Plan } from './types.js';
 

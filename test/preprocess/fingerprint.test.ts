@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
 import { writeNifti } from '../../src/volume/nifti-file.js';
 import { diagonalAffine, type Vec3, type Volume } from '../../src/volume/volume.js';
-import { caseFingerprint, computeFingerprint, listTrainingCases, percentile } from '../../src/preprocess/fingerprint.js';
+import { caseFingerprint, computeFingerprint, listTrainingCases } from '../../src/preprocess/fingerprint.js';
+import { percentileOf as percentile } from '../../src/util/percentile.js';
 
 /**
  * A case of `shape` whose image is `value` inside the box [start, end) and 0 outside, and whose
