@@ -179,7 +179,9 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   // a component that meets none is dropped; with `largestComponent: false` every component stays.
   const found: ComponentSummary['components'] = [];
   const keepAll = o.largestComponent === false;
-  const seeds = loc.components.map((c) => originalFootprint(pre.properties, boxOnGrid(c, pre.shape, pre.spacing, 0)));
+  // A localiser component's box, grown by one localiser voxel (its grid is coarse), seeds the rule.
+  const seedMarginMm = Math.max(...loc.gridSpacing);
+  const seeds = loc.components.map((c) => originalFootprint(pre.properties, boxOnGrid(c, pre.shape, pre.spacing, seedMarginMm)));
   localisation.regions.forEach((region, r) => {
     const box = { start: region.start, end: region.end };
     const regionSeeds = groups[r].members.map((i) => seeds[i]).filter((b): b is Box => b !== null);
