@@ -34,6 +34,9 @@ options:
   --healthy P      fraction of patients without a tumour (default 0)
   --nf2 P          fraction of patients with a tumour on each side (NF2; default 0)
   --koos 1-4       fix the Koos grade (default: random)
+  --first-patient K  number the patients from VS_p<K> (default 1), patient k drawn from the seed a
+                   dataset with the same --seed gives its k-th: a second dataset with K one past
+                   the first's last patient adds new patients (e.g. --koos 4) without renaming
   --preview FILE   also write a PNG of axial slices with the labels (EM red, IM green)
   --preview-cases K  cases shown in the preview (default 3, one per patient)
   --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)
@@ -62,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       healthy: { type: 'string' },
       nf2: { type: 'string' },
       koos: { type: 'string' },
+      'first-patient': { type: 'string' },
       preview: { type: 'string' },
       'preview-cases': { type: 'string' },
       jobs: { type: 'string' },
@@ -107,6 +111,10 @@ export async function run(argv: string[]): Promise<number> {
     if (![1, 2, 3, 4].includes(k)) throw new UsageError(`--koos: expected 1, 2, 3 or 4, got '${values.koos}'`);
     config.koos = k as PhantomConfig['koos'];
   }
+  const firstPatient = positive('first-patient', values['first-patient']) ?? 1;
+  if (firstPatient + (patients ?? Math.max(1, Math.round((cases * 137) / 227))) - 1 > 999) {
+    throw new UsageError(`--first-patient ${firstPatient}: the last patient would be past VS_p999`);
+  }
   const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;
   const series: SeriesOptions = { startDate: values['start-date'] };
   if (values.growth !== undefined) {
@@ -134,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     jobs,
     keepPhantoms: Boolean(values.preview),
     series,
+    firstPatient,
     onCase: (name, m, ph) => {
       const patient = name.slice(0, name.lastIndexOf('_'));
       if (ph && values.preview && shown.length < nPreview && !seenPatients.has(patient)) {

@@ -43,3 +43,20 @@ test('meatus phantom: bad --geometry, --healthy, --nf2, --fov, --koos exit 2 bef
   assert.equal(r.code, 2);
   assert.match(r.err, /--geometry: goes with --fov head/);
 });
+
+test('meatus phantom --first-patient: the patients a larger dataset of the same seed would hold, numbered on', async () => {
+  const whole = join(dir, 'whole');
+  const tail = join(dir, 'tail');
+  assert.equal((await cli('phantom', '--cases', '3', '--patients', '3', '--seed', '4', '--out', whole, '--jobs', '1')).code, 0);
+  const r = await cli('phantom', '--cases', '2', '--patients', '2', '--seed', '4', '--first-patient', '2', '--out', tail, '--jobs', '2');
+  assert.equal(r.code, 0, r.err);
+  const names = JSON.parse(readFileSync(join(tail, 'phantoms.json'), 'utf8')).cases.map((c: { name: string }) => c.name);
+  assert.deepEqual(names, ['VS_p002_t01', 'VS_p003_t01']);
+  for (const n of names) {
+    assert.deepEqual(readFileSync(join(tail, 'imagesTr', `${n}_0000.nii.gz`)), readFileSync(join(whole, 'imagesTr', `${n}_0000.nii.gz`)), n);
+  }
+  const bad = await cli('phantom', '--cases', '2', '--patients', '2', '--first-patient', '999', '--out', join(dir, 'past'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--first-patient 999: the last patient would be past VS_p999/);
+  assert.match((await cli('phantom', '--cases', '1', '--first-patient', '0', '--out', join(dir, 'zero'))).err, /--first-patient/);
+});

@@ -36,6 +36,13 @@ export interface PhantomDatasetOptions {
   keepPhantoms?: boolean;
   /** Longitudinal options of every patient's series: a set growth and the first scan date. */
   series?: SeriesOptions;
+  /**
+   * Number of the first patient (default 1): patients are `VS_p<first>…`, patient k drawn from seed
+   * `<seed>:patient:<k − 1>` — so a second dataset with the same seed and `firstPatient` one past the
+   * first's last patient holds new patients that a larger first dataset would have held (to add
+   * cases of a chosen kind, e.g. `koos`, to a training set without renaming).
+   */
+  firstPatient?: number;
 }
 
 /** What was generated. */
@@ -124,13 +131,17 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
   const patients = o.patients ?? Math.max(1, Math.round((o.cases * 137) / 227));
   const tp = timepointsPerPatient(o.cases, patients, seed);
   checkSeriesOptions(o.series ?? {});
+  const first = o.firstPatient ?? 1;
+  if (!Number.isInteger(first) || first < 1 || first + patients - 1 > 999) {
+    throw new Error(`phantom dataset: firstPatient: expected an integer ≥ 1 with the last patient ≤ 999, got ${o.firstPatient} (${patients} patients)`);
+  }
   makeDirs(o.out);
-  const jobs: PatientJob[] = tp.map((timepoints, patient) => ({ out: o.out, config: o.config ?? {}, seed, patient, timepoints, series: o.series }));
+  const jobs: PatientJob[] = tp.map((timepoints, p) => ({ out: o.out, config: o.config ?? {}, seed, patient: first - 1 + p, timepoints, series: o.series }));
   const nJobs = o.keepPhantoms ? 1 : Math.min(o.jobs ?? 1, patients);
   if (!Number.isInteger(nJobs) || nJobs < 1) throw new Error(`phantom dataset: jobs: expected a positive integer, got ${o.jobs}`);
   const perPatient: PatientCase[][] = new Array(patients);
   const report = async (p: number, written: PatientCase[]) => {
-    perPatient[p] = written;
+    perPatient[p - (first - 1)] = written;
     if (o.onCase) for (const c of written) await o.onCase(c.name, c.meta, c.phantom ?? null);
   };
   if (nJobs === 1) {
