@@ -89,22 +89,28 @@ function phantomConfig(c: CasePlan): Partial<PhantomConfig> {
 }
 
 /**
- * The patient seeds of the model's training phantoms, from its recipe.sh (`meatus phantom … --seed S
- * --patients P`: patient p is drawn from `S:patient:p`, src/data/phantom/dataset.ts), hashed as
- * `drawPatient` hashes them; null when the folder has no recipe to read.
+ * The patient seeds of the model's training phantoms, from its recipe.sh: every `meatus phantom …
+ * --seed S [--patients P] [--first-patient K]` line (patient k of such a dataset is drawn from
+ * `S:patient:k−1`, src/data/phantom/dataset.ts), hashed as `drawPatient` hashes them; null when the
+ * folder has no recipe to read.
  */
 function trainingSeeds(modelDir: string): { seed: number; patients: number; hashes: Set<number> } | null {
   const recipe = join(modelDir, 'recipe.sh');
   if (!existsSync(recipe)) return null;
-  const line = readFileSync(recipe, 'utf8')
+  const lines = readFileSync(recipe, 'utf8')
     .split('\n')
-    .find((l) => /meatus phantom .*--seed \d+/.test(l));
-  if (!line) return null;
-  const seed = Number(/--seed (\d+)/.exec(line)![1]);
-  const patients = Number(/--patients (\d+)/.exec(line)?.[1] ?? /--cases (\d+)/.exec(line)?.[1] ?? 1000);
+    .filter((l) => /meatus phantom .*--seed \d+/.test(l));
+  if (lines.length === 0) return null;
   const hashes = new Set<number>();
-  for (let p = 0; p < patients; p++) hashes.add(hashSeed(`${seed}:patient:${p}`));
-  return { seed, patients, hashes };
+  let patients = 0;
+  for (const line of lines) {
+    const seed = Number(/--seed (\d+)/.exec(line)![1]);
+    const n = Number(/--patients (\d+)/.exec(line)?.[1] ?? /--cases (\d+)/.exec(line)?.[1] ?? 1000);
+    const first = Number(/--first-patient (\d+)/.exec(line)?.[1] ?? 1);
+    for (let p = first - 1; p < first - 1 + n; p++) hashes.add(hashSeed(`${seed}:patient:${p}`));
+    patients += n;
+  }
+  return { seed: Number(/--seed (\d+)/.exec(lines[0])![1]), patients, hashes };
 }
 
 /** Per tumour of an NF2 case: its side, its true voxels, and the predicted tumour voxels among them. */
