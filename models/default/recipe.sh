@@ -16,12 +16,15 @@
 #    c366189, trained on crop phantoms) on the small patch, one run resumed to 40, 80 and 200 epochs;
 #    then, for the context a Koos IV tumour needs (the small patch is 29 × 38 × 32 mm, smaller than
 #    the tumour), a second run on a 32 × 64 × 64 patch (38 × 51 × 51 mm) over the same preprocessed
-#    data (`--plan plan-stage1.json`), started from the first run's best weights, 100 epochs;
+#    data (`--plan plan-stage1.json`), started from the first run's best weights, 60 epochs; then
+#    20 more heads with large tumours (10 Koos IV, 10 Koos III: patients 61–80, `--first-patient`)
+#    join the training set and stage 1 is fine-tuned on all 80 from the last weights, lr 0.003,
+#    40 epochs (its last weights are shipped: see below);
 # 5. stage 2 (EM/IM, γ = 0.5, τ = 1 mm) fine-tuned from the previous built-in model, one run
 #    resumed to 20, 40 and 80 epochs; 25 iterations per epoch throughout (a resumed run's poly
 #    schedule continues from the epoch reached, towards the new total). On 2 CPU cores about three
 #    hours in all, data included.
-# 6. the best checkpoints (pseudo-Dice EMA on the validation patients) are copied here.
+# 6. the last weights of each run (nnU-Net's checkpoint_final) are copied here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:-.meatus-cache/default-model}
@@ -64,15 +67,47 @@ for epochs in ${STAGE1_SCHEDULE:-40 80 200}; do
   meatus train --task wholeTumour --dataset "$work/preprocessed" --out "$work/stage1-small" --pretrained "$work/previous-stage1.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
 done
-meatus train --task wholeTumour --dataset "$work/preprocessed" --plan "$work/plan-stage1.json" --out "$work/stage1" \
-  --pretrained "$work/stage1-small/checkpoint_best.safetensors" --epochs "${STAGE1_LARGE_EPOCHS:-100}" --iterations "${ITERATIONS:-25}" \
+meatus train --task wholeTumour --dataset "$work/preprocessed" --plan "$work/plan-stage1.json" --out "$work/stage1-large" \
+  --pretrained "$work/stage1-small/checkpoint_best.safetensors" --epochs "${STAGE1_LARGE_EPOCHS:-60}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation "${common[@]}"
+# More large tumours (the first dataset holds 7 Koos IV in training): 10 Koos IV and 10 Koos III heads
+# as patients 61–80 of the same seed, preprocessed with the same plan and trained on with the rest,
+# from the large-patch run's last weights at a lower learning rate.
+[ -f "$work/extra4/dataset.json" ] || meatus phantom --geometry mixed --koos 4 --cases 10 --patients 10 --seed 2026 --first-patient 61 --out "$work/extra4"
+[ -f "$work/extra3/dataset.json" ] || meatus phantom --geometry mixed --koos 3 --cases 10 --patients 10 --seed 2026 --first-patient 71 --out "$work/extra3"
+for x in 4 3; do
+  [ -f "$work/preprocessed-extra$x/cases.json" ] || meatus preprocess --dataset "$work/extra$x" --plan "$work/plan.json" --out "$work/preprocessed-extra$x" --overwrite
+done
+if [ ! -f "$work/preprocessed-all/cases.json" ]; then
+  mkdir -p "$work/preprocessed-all"
+  for d in preprocessed preprocessed-extra4 preprocessed-extra3; do ln -sf "$(cd "$work/$d" && pwd)"/VS_* "$work/preprocessed-all/"; done
+  cp "$work/plan.json" "$work/preprocessed-all/plan.json"
+  node -e '
+    const fs = require("fs");
+    const [out, ...dirs] = process.argv.slice(1);
+    const cases = dirs.flatMap((d) => JSON.parse(fs.readFileSync(d + "/cases.json", "utf8")).cases);
+    fs.writeFileSync(out + "/cases.json", JSON.stringify({ version: 1, cases }, null, 2) + "\n");
+  ' "$work/preprocessed-all" "$work/preprocessed" "$work/preprocessed-extra4" "$work/preprocessed-extra3"
+fi
+# The runs start from weights that are already good, so the EMA of the first epoch is the highest
+# and "best" would be that epoch: the last weights (the end of the poly schedule, nnU-Net's
+# checkpoint_final) are the ones taken, for every model (below).
+meatus train --task wholeTumour --dataset "$work/preprocessed-all" --plan "$work/plan-stage1.json" --out "$work/stage1" \
+  --pretrained "$work/stage1-large/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE1_FT_EPOCHS:-40}" --iterations "${ITERATIONS:-25}" \
   --no-final-validation "${common[@]}"
 for epochs in ${STAGE2_SCHEDULE:-20 40 80}; do
   meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
 done
+# The last weights of each run (nnU-Net's checkpoint_final; the localiser's best is its last), without
+# the optimizer state.
 for s in localiser stage1 stage2; do
-  cp "$work/$s/checkpoint_best.safetensors" "models/default/$s.safetensors"
+  node --input-type=module --import tsx -e '
+    const { loadCheckpoint, saveCheckpoint } = await import("./src/nn/checkpoint.ts");
+    const [from, to] = process.argv.slice(1);
+    const c = await loadCheckpoint(from);
+    await saveCheckpoint(to, c.model, c.meta);
+  ' "$work/$s/checkpoint_last.safetensors" "models/default/$s.safetensors"
   cp "$work/$s/progress.png" "models/default/$s-progress.png"
   cp "$work/$s/log.jsonl" "models/default/$s-log.jsonl"
 done
@@ -80,4 +115,5 @@ cp "$work/plan.json" models/default/plan.json
 cp "$work/plan-localiser.json" models/default/plan-localiser.json
 cp "$work/plan-stage1.json" models/default/plan-stage1.json
 cp "$work/stage1-small/log.jsonl" models/default/stage1-small-log.jsonl
+cp "$work/stage1-large/log.jsonl" models/default/stage1-large-log.jsonl
 echo "default model written to models/default/"

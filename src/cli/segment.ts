@@ -57,7 +57,7 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
                        (EM orange, IM blue)
   --edges              measure diameters to voxel edges instead of voxel centres
   --keep-all-components  do not reduce the whole tumour to its largest component (with the
-                       localiser: the largest meeting each region it found)
+                       localiser: and a second one from 0.1 mL, as in NF2)
   --demo               generate a whole-head phantom scan (384 × 384 × 80, seed --seed, default 7),
                        segment it and print the agreement with its true labels
   --seed N             phantom seed for --demo

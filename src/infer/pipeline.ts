@@ -24,8 +24,8 @@ export type Models = { stage1: Model; stage2: Model; localiser?: Model } | { bas
 export interface SegmentOptions extends Omit<PredictOptions, 'region' | 'onProgress'> {
   /**
    * Keep only the largest 6-connected component of the WT mask (default true) — when a localiser
-   * runs, the largest meeting each component it found (so both tumours of an NF2 patient are kept;
-   * `keepComponentsMeeting`), else in the whole scan.
+   * runs, the largest meeting a component it found, and another one meeting one from 0.1 mL (both
+   * tumours of an NF2 patient; `keepComponentsMeeting`, `MIN_SECOND_TUMOUR_MM3`), else in the whole scan.
    */
   largestComponent?: boolean;
   /** Run the localiser when the models have one (default true); false: full-volume inference, for checks. */

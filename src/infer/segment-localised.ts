@@ -2,8 +2,9 @@
  * Whole-scan two-stage segmentation with a localiser: the localiser finds the regions that can hold
  * a tumour (`localise.ts`); stage 1 runs only on the tiles of the full-resolution grid that meet
  * those regions (plus a margin), grown when the tumour reaches a region's border; the whole tumour
- * keeps, per component the localiser found, the largest stage-1 component meeting it (so both
- * tumours of an NF2 patient stay, even when their regions merge into one); stage 2 runs on
+ * keeps the largest stage-1 component meeting a component the localiser found, and a second one
+ * from 0.1 mL (so both tumours of an NF2 patient stay, even when their regions merge into one, and a
+ * false speck in the other ear goes); stage 2 runs on
  * the tiles around each tumour. The scan is preprocessed once per plan and probabilities are
  * restored to the input's geometry only inside the regions (`restoreWindowsToOriginal`).
  *
@@ -79,40 +80,76 @@ function cut(mask: Uint8Array, shape: Vec3, box: Box): { data: Uint8Array; shape
 }
 
 /**
- * The component rule of localised segmentation, in place on the whole-tumour mask `mask` (`[z, y,
- * x]`, x fastest, of `shape`) inside `box`: its 6-connected components there; each seed (a box of the
- * full grid: a localiser component's footprint) keeps the largest component that has a voxel inside
- * it; the others are cleared, unless `keepAll`. Returns every component's voxel count and whether
- * it was kept, in label order (first voxel in raster order first).
+ * The smallest second tumour kept, mm³: a stage-1 component other than the largest stays only from
+ * this volume (0.1 mL, a small intracanalicular tumour — the quality check's "large enough to be a
+ * second tumour", `DROPPED_COMPONENT_MM3` in src/measure/quality.ts). On unseen phantom heads the
+ * built-in model's false components in the other ear were 5–74 mm³ beside a tumour, and an NF2
+ * patient's second tumour 117 mm³ (bench/head-eval.ts).
  */
-export function keepComponentsMeeting(mask: Uint8Array, shape: Vec3, box: Box, seeds: readonly Box[], keepAll = false): { voxels: number; kept: boolean }[] {
-  const sub = cut(mask, shape, box);
-  const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
-  const kept = new Set<number>();
-  for (const seed of seeds) {
-    const lo = seed.start.map((s, a) => Math.max(s, box.start[a]) - box.start[a]);
-    const hi = seed.end.map((e, a) => Math.min(e, box.end[a]) - box.start[a]);
-    let best = 0;
-    for (let z = lo[0]; z < hi[0]; z++) {
-      for (let y = lo[1]; y < hi[1]; y++) {
-        for (let x = lo[2]; x < hi[2]; x++) {
-          const l = labels[(z * sub.shape[1] + y) * sub.shape[2] + x];
-          if (l !== 0 && (best === 0 || sizes[l - 1] > sizes[best - 1])) best = l;
+export const MIN_SECOND_TUMOUR_MM3 = 100;
+
+/** One localised region for {@link keepComponentsMeeting}: its box and the localiser's boxes in it. */
+export interface SeededRegion {
+  box: Box;
+  /** Boxes of the full grid (the localiser components' footprints). */
+  seeds: readonly Box[];
+}
+
+/**
+ * The component rule of localised segmentation, in place on the whole-tumour mask `mask` (`[z, y,
+ * x]`, x fastest, of `shape`): in each region its 6-connected components; each seed keeps the
+ * largest component with a voxel inside it (a candidate); of the candidates of all regions the
+ * largest stays, and each other one only from `minOtherVoxels` voxels (a second tumour, as in NF2);
+ * the rest is cleared inside the regions, unless `keepAll`. Returns every component's voxel count
+ * and whether it was kept: region by region, each in label order (first voxel in raster order first).
+ */
+export function keepComponentsMeeting(
+  mask: Uint8Array,
+  shape: Vec3,
+  regions: readonly SeededRegion[],
+  o: { minOtherVoxels?: number; keepAll?: boolean } = {},
+): { voxels: number; kept: boolean }[] {
+  const labelled = regions.map(({ box, seeds }) => {
+    const sub = cut(mask, shape, box);
+    const { labels, sizes } = labelComponents(sub.data, sub.shape, 6);
+    const candidates = new Set<number>();
+    for (const seed of seeds) {
+      const lo = seed.start.map((s, a) => Math.max(s, box.start[a]) - box.start[a]);
+      const hi = seed.end.map((e, a) => Math.min(e, box.end[a]) - box.start[a]);
+      let best = 0;
+      for (let z = lo[0]; z < hi[0]; z++) {
+        for (let y = lo[1]; y < hi[1]; y++) {
+          for (let x = lo[2]; x < hi[2]; x++) {
+            const l = labels[(z * sub.shape[1] + y) * sub.shape[2] + x];
+            if (l !== 0 && (best === 0 || sizes[l - 1] > sizes[best - 1])) best = l;
+          }
+        }
+      }
+      if (best !== 0) candidates.add(best);
+    }
+    return { box, labels, sizes, candidates };
+  });
+  // The largest candidate of all regions (the first on ties) stays; the others from minOtherVoxels.
+  let largest: [number, number] | null = null;
+  labelled.forEach((r, i) => {
+    for (const l of r.candidates) if (largest === null || r.sizes[l - 1] > labelled[largest[0]].sizes[largest[1] - 1]) largest = [i, l];
+  });
+  const min = o.minOtherVoxels ?? 0;
+  const out: { voxels: number; kept: boolean }[] = [];
+  labelled.forEach((r, i) => {
+    const kept = new Set([...r.candidates].filter((l) => (largest !== null && largest[0] === i && largest[1] === l) || r.sizes[l - 1] >= min));
+    if (!o.keepAll) {
+      const [, ny, nx] = shape;
+      let d = 0;
+      for (let z = r.box.start[0]; z < r.box.end[0]; z++) {
+        for (let y = r.box.start[1]; y < r.box.end[1]; y++) {
+          for (let x = r.box.start[2]; x < r.box.end[2]; x++, d++) if (r.labels[d] !== 0 && !kept.has(r.labels[d])) mask[(z * ny + y) * nx + x] = 0;
         }
       }
     }
-    if (best !== 0) kept.add(best);
-  }
-  if (!keepAll) {
-    const [, ny, nx] = shape;
-    let d = 0;
-    for (let z = box.start[0]; z < box.end[0]; z++) {
-      for (let y = box.start[1]; y < box.end[1]; y++) {
-        for (let x = box.start[2]; x < box.end[2]; x++, d++) if (labels[d] !== 0 && !kept.has(labels[d])) mask[(z * ny + y) * nx + x] = 0;
-      }
-    }
-  }
-  return sizes.map((v, k) => ({ voxels: v, kept: keepAll || kept.has(k + 1) }));
+    r.sizes.forEach((v, k) => out.push({ voxels: v, kept: o.keepAll === true || kept.has(k + 1) }));
+  });
+  return out;
 }
 
 /**
@@ -174,20 +211,21 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   });
   const restored1 = restoreWindowsToOriginal(probs1!, pre.properties, groups.map((g) => g.box));
   const wt = argmax(restored1.data, n);
-  // Per region: its components (6-connected). Each localiser component the region holds keeps the
-  // largest stage-1 component that meets its box (two tumours merged into one region both stay), and
-  // a component that meets none is dropped; with `largestComponent: false` every component stays.
-  const found: ComponentSummary['components'] = [];
-  const keepAll = o.largestComponent === false;
-  // A localiser component's box, grown by one localiser voxel (its grid is coarse), seeds the rule.
+  // The component rule (keepComponentsMeeting): each localiser component keeps the largest stage-1
+  // component meeting its box (grown by one localiser voxel: its grid is coarse); the largest of
+  // those stays, and each other one only from MIN_SECOND_TUMOUR_MM3 (a second tumour, as in NF2);
+  // a component no localiser component meets is dropped. `largestComponent: false` keeps all.
   const seedMarginMm = Math.max(...loc.gridSpacing);
   const seeds = loc.components.map((c) => originalFootprint(pre.properties, boxOnGrid(c, pre.shape, pre.spacing, seedMarginMm)));
-  localisation.regions.forEach((region, r) => {
-    const box = { start: region.start, end: region.end };
-    const regionSeeds = groups[r].members.map((i) => seeds[i]).filter((b): b is Box => b !== null);
-    for (const c of keepComponentsMeeting(wt, t2.shape, box, regionSeeds, keepAll))
-      found.push({ volumeMm3: Math.round(volumeMm3(c.voxels) * 1000) / 1000, kept: c.kept });
-  });
+  const seeded = localisation.regions.map((region, r) => ({
+    box: { start: region.start, end: region.end },
+    seeds: groups[r].members.map((i) => seeds[i]).filter((b): b is Box => b !== null),
+  }));
+  const minOtherVoxels = Math.ceil(MIN_SECOND_TUMOUR_MM3 / volumeMm3(1));
+  const found: ComponentSummary['components'] = keepComponentsMeeting(wt, t2.shape, seeded, { minOtherVoxels, keepAll: o.largestComponent === false }).map((c) => ({
+    volumeMm3: Math.round(volumeMm3(c.voxels) * 1000) / 1000,
+    kept: c.kept,
+  }));
   found.sort((a, b) => b.volumeMm3 - a.volumeMm3);
   const components: ComponentSummary = { found: found.length, kept: found.filter((c) => c.kept).length, components: found.slice(0, MAX_LISTED) };
   const wholeTumour = volumeLike(t2, wt);

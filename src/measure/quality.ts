@@ -115,7 +115,9 @@ export const MIN_BORDER_DISTANCE_MM = 3;
 
 /**
  * A component the largest-component rule dropped is "large" when its volume is at least this many
- * mm³ (0.1 mL: a small intracanalicular tumour, so possibly a second tumour, as in NF2) …
+ * mm³ (0.1 mL: a small intracanalicular tumour, so possibly a second tumour, as in NF2; the localised
+ * pipeline keeps a second tumour from the same volume, `MIN_SECOND_TUMOUR_MM3` in
+ * src/infer/segment-localised.ts, so there only components that met no localiser region warn) …
  */
 export const DROPPED_COMPONENT_MM3 = 100;
 /**

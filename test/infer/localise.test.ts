@@ -103,7 +103,7 @@ test('restoreWindowsToOriginal: the whole grid as one window equals restoreToOri
   assert.ok(inside > 0 && inside < m / 4, `footprint of ${inside} voxels`);
 });
 
-test('keepComponentsMeeting: each localiser box keeps the largest stage-1 component meeting it; the rest is cleared inside the region only', () => {
+test('keepComponentsMeeting: each localiser box keeps the largest stage-1 component meeting it; the largest of those stays, others from a size; the rest is cleared inside the regions only', () => {
   // 1 × 6 × 10: A = 2 × 2 at (y 0–1, x 0–1), B = one voxel at (0, 5), C = 2 × 3 at (y 4–5, x 7–9).
   const shape: Vec3 = [1, 6, 10];
   const blobs = () => {
@@ -116,32 +116,47 @@ test('keepComponentsMeeting: each localiser box keeps the largest stage-1 compon
   const overAB = { start: [0, 0, 0] as Vec3, end: [1, 2, 6] as Vec3 }; // meets A and B: A is larger
   const overNothing = { start: [0, 3, 0] as Vec3, end: [1, 6, 4] as Vec3 };
   const overC = { start: [0, 5, 9] as Vec3, end: [1, 6, 10] as Vec3 }; // one voxel of C
+  const A = [0, 1, 10, 11];
+  const C = [47, 48, 49, 57, 58, 59];
   let m = blobs();
-  assert.deepEqual(keepComponentsMeeting(m, shape, whole, [overAB, overNothing]), [
+  assert.deepEqual(keepComponentsMeeting(m, shape, [{ box: whole, seeds: [overAB, overNothing] }]), [
     { voxels: 4, kept: true },
     { voxels: 1, kept: false },
     { voxels: 6, kept: false },
   ]);
-  assert.deepEqual(ones(m), [0, 1, 10, 11]);
-  // Two seeds in one region (an NF2 case whose regions merged): both tumours stay.
+  assert.deepEqual(ones(m), A);
+  // Two seeds in one region (an NF2 case whose regions merged): both stay …
   m = blobs();
-  assert.deepEqual(keepComponentsMeeting(m, shape, whole, [overAB, overC]).map((c) => c.kept), [true, false, true]);
-  assert.deepEqual(ones(m), [0, 1, 10, 11, 47, 48, 49, 57, 58, 59]);
+  assert.deepEqual(keepComponentsMeeting(m, shape, [{ box: whole, seeds: [overAB, overC] }]).map((c) => c.kept), [true, false, true]);
+  assert.deepEqual(ones(m), [...A, ...C]);
+  // … unless the smaller is below the size of a second tumour: the largest (C) stays alone.
+  m = blobs();
+  assert.deepEqual(keepComponentsMeeting(m, shape, [{ box: whole, seeds: [overAB, overC] }], { minOtherVoxels: 5 }).map((c) => c.kept), [false, false, true]);
+  assert.deepEqual(ones(m), C);
   // No seed meets anything: all cleared; keepAll: nothing cleared, all reported kept.
   m = blobs();
-  keepComponentsMeeting(m, shape, whole, [overNothing]);
+  keepComponentsMeeting(m, shape, [{ box: whole, seeds: [overNothing] }]);
   assert.deepEqual(ones(m), []);
   m = blobs();
-  assert.ok(keepComponentsMeeting(m, shape, whole, [overNothing], true).every((c) => c.kept));
+  assert.ok(keepComponentsMeeting(m, shape, [{ box: whole, seeds: [overNothing] }], { keepAll: true }).every((c) => c.kept));
   assert.deepEqual(m, blobs());
-  // A region holding only C (and B): B is cleared, A outside the region is left alone.
+  // Two regions (two ears): A on the left, B and C on the right. The largest of all (C) stays; A only from its size.
+  const left = { box: { start: [0, 0, 0] as Vec3, end: [1, 6, 4] as Vec3 }, seeds: [overAB] };
+  const right = { box: { start: [0, 0, 4] as Vec3, end: [1, 6, 10] as Vec3 }, seeds: [overC] };
   m = blobs();
-  const right = { start: [0, 0, 4] as Vec3, end: [1, 6, 10] as Vec3 };
-  assert.deepEqual(keepComponentsMeeting(m, shape, right, [overC]), [
+  assert.deepEqual(keepComponentsMeeting(m, shape, [left, right], { minOtherVoxels: 5 }), [
+    { voxels: 4, kept: false },
     { voxels: 1, kept: false },
     { voxels: 6, kept: true },
   ]);
-  assert.deepEqual(ones(m), [0, 1, 10, 11, 47, 48, 49, 57, 58, 59]);
+  assert.deepEqual(ones(m), C);
+  m = blobs();
+  assert.deepEqual(keepComponentsMeeting(m, shape, [left, right], { minOtherVoxels: 4 }).map((c) => c.kept), [true, false, true]);
+  assert.deepEqual(ones(m), [...A, ...C]);
+  // A region holding only B and C: A, outside it, is left alone.
+  m = blobs();
+  keepComponentsMeeting(m, shape, [right]);
+  assert.deepEqual(ones(m), [...A, ...C]);
 });
 
 function blobScan(): Volume {
