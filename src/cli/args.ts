@@ -109,8 +109,10 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
     console.log(spec.usage);
     return 0;
   }
+  // A usage error: the message, the usage's first line (as argparse prints), and where the rest is.
   const stop = (msg: string): number => {
-    console.error(`meatus ${spec.name}: ${msg}\n\n${spec.usage}`);
+    const first = spec.usage.split('\n').find((l) => l.trim() !== '') ?? '';
+    console.error(`meatus ${spec.name}: ${msg}\n\n${first}\nRun 'meatus ${spec.name} --help' for the options.`);
     return 2;
   };
   let values: Record<string, unknown>;
@@ -143,7 +145,7 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
 function parseArgsMessage(e: Error & { code?: string }): string {
   const option = /'(-{1,2}[^'\s<]+)/.exec(e.message)?.[1];
   if (option === undefined) return e.message;
-  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option '${option}' (see --help)`;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option '${option}'`;
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (/argument missing/.test(e.message)) return `option '${option}' needs a value`;
     if (/does not take an argument/.test(e.message)) return `option '${option}' takes no value`;

@@ -209,11 +209,24 @@ function format3d(what: string, d: Diameter3d | null): string {
 
 /**
  * Renders measurements as human-readable lines (no trailing newline) for the CLI: volumes in
- * mm³ and mL, diameters and extents in mm with one decimal, then the notes.
+ * mm³ and mL, diameters and extents in mm with one decimal, then the notes. Tumour on both sides
+ * (`sides`): each side in full, then the volumes of both together (their diameters would span the head).
  * @example
  * formatMeasurements(measure(label)).split('\n')[0]; // "Extrameatal volume: 1234.5 mm³ (1.23 mL)"
  */
 export function formatMeasurements(m: Measurements): string {
+  if (m.sides) {
+    // Tumour on both sides: each side in full; of the two together only the volumes mean something.
+    const v = m.volumes;
+    return [
+      'Tumour on both sides of the head (NF2, or a false detection on one side): each side measured on its own.',
+      ...(['Left', 'Right'] as const).flatMap((name) => [`${name} side:`, ...formatMeasurements(m.sides![name === 'Left' ? 'left' : 'right']).split('\n').map((l) => `  ${l}`)]),
+      'Both sides together (volumes only; diameters across the head measure no tumour):',
+      `  ${formatVolume('Extrameatal', v.extrameatal)}`,
+      `  ${formatVolume('Intrameatal', v.intrameatal)}`,
+      `  ${formatVolume('Whole tumour', v.wholeTumour)}`,
+    ].join('\n');
+  }
   const lines = [
     formatVolume('Extrameatal', m.volumes.extrameatal),
     formatVolume('Intrameatal', m.volumes.intrameatal),
@@ -247,10 +260,5 @@ export function formatMeasurements(m: Measurements): string {
   }
   lines.push(`Distances measured to ${m.measuredTo}, in the plane of each acquired axial slice.`);
   for (const n of m.notes) lines.push(`Note: ${n}`);
-  if (m.sides) {
-    for (const [name, s] of [['Left', m.sides.left], ['Right', m.sides.right]] as const) {
-      lines.push(`${name} side, measured on its own:`, ...formatMeasurements(s).split('\n').map((l) => `  ${l}`));
-    }
-  }
   return lines.join('\n');
 }

@@ -188,10 +188,11 @@ function componentsCheck(c: QualityComponents | undefined): QualityCheck {
   const large = dropped.length > 0 && (dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3 || dropped[0].volumeMm3 >= DROPPED_COMPONENT_FRACTION * keptMm3);
   if (large) {
     const kept = c.kept === 1 ? `kept only the largest (${ml(keptMm3)})` : `kept ${c.kept} (${ml(keptMm3)} together)`;
-    return result(
-      'warning',
-      `Stage 1 found ${regions} and ${kept}, but a dropped one of ${ml(dropped[0].volumeMm3)} is large enough to be a second tumour (both sides are affected in NF2) or part of this one, so review the scan.`,
-    );
+    const why =
+      dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3
+        ? 'is large enough to be a second tumour (both sides are affected in NF2) or part of this one'
+        : `is comparable in size to what was kept (at least ${DROPPED_COMPONENT_FRACTION * 100} % of it), so the choice between them is uncertain`;
+    return result('warning', `Stage 1 found ${regions} and ${kept}, but a dropped one of ${ml(dropped[0].volumeMm3)} ${why}, so review the scan.`);
   }
   if (c.kept > 1) {
     return result(

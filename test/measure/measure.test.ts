@@ -135,8 +135,10 @@ test('measure: tumour on both sides (NF2) is also measured per side, by the cent
   assert.equal(m.sides.left.sides, undefined);
   assert.match(m.notes.join(' '), /both sides of the head \(left 0\.01 mL, right 0\.00 mL/);
   const text = formatMeasurements(m);
-  assert.match(text, /^Left side, measured on its own:\n {2}Extrameatal volume: 8\.0 mm³/m);
-  assert.match(text, /^Right side, measured on its own:\n {2}Extrameatal volume: 0\.0 mm³/m);
+  assert.match(text, /^Tumour on both sides of the head .*\nLeft side:\n {2}Extrameatal volume: 8\.0 mm³/);
+  assert.match(text, /^Right side:\n {2}Extrameatal volume: 0\.0 mm³/m);
+  assert.match(text, /\nBoth sides together \(volumes only.*\n {2}Extrameatal volume: 8\.0 mm³ .*\n {2}Intrameatal volume: 3\.0 mm³ .*\n {2}Whole tumour volume: 11\.0 mm³ \(0\.01 mL\)$/);
+  assert.doesNotMatch(text, /Largest whole-tumour 3-D diameter: 15\.1/, 'the diameter across the head is not printed');
   // One component across the midline (centroid RAS x = 0: right), or tumour on one side only: no sides.
   const bar = new Uint8Array(320);
   for (let x = 8; x < 13; x++) bar[at(2, 2, x)] = 1;
