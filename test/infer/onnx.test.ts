@@ -118,7 +118,8 @@ test('meatus export writes a loadable file, refuses to overwrite it, and names a
 test('the onnxruntime engine predicts what libtorch predicts over a sliding window (1e-4)', async () => {
   const [lt, ox] = [await loadModel(modelPath('stage1')), await loadModel(modelPath('stage1'), 'cpu', { engine: 'onnxruntime' })];
   assert.ok(ox.onnx && !lt.onnx);
-  const shape: [number, number, number] = [30, 60, 52]; // more than one tile on every axis
+  // More than one tile on every axis, whatever the built-in stage 1's patch.
+  const shape = lt.plan.patchSize.map((p) => Math.round(p * 1.25)) as [number, number, number];
   torch.manualSeed(9);
   const image = torch.scope(() => torch.randn([1, ...shape]).toFloat32Array());
   const a = predictPreprocessed(lt, image, 1, shape);

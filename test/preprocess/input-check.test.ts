@@ -3,7 +3,7 @@
 // and `segment` — and a thin scan is refused with the minimum the model needs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'fflate';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,7 @@ test('an all-zero image and a single 2-D slice are refused with the reason', () 
 });
 
 test('segment refuses a NaN scan, an all-zero scan and a single slice before segmenting anything', async () => {
+  const STAGE1_PATCH_Z = (JSON.parse(readFileSync(new URL('../../models/default/plan-stage1.json', import.meta.url), 'utf8')) as { patchSize: number[] }).patchSize[0];
   const nan = scan([40, 60, 60], [1.21, 0.485, 0.485]);
   nan.data[0] = NaN;
   const zero = { ...scan([40, 60, 60], [1.21, 0.485, 0.485]), data: new Float32Array(40 * 60 * 60) };
@@ -89,7 +90,8 @@ test('segment refuses a NaN scan, an all-zero scan and a single slice before seg
   const cases: [string, Volume, RegExp][] = [
     ['nan.nii.gz', nan, /nan\.nii\.gz: has 1 non-finite voxel of 144000 \(first: \[z, y, x\] = \[0, 0, 0\], NaN\); .*--nonfinite replace-with-minimum/],
     ['zero.nii.gz', zero, /zero\.nii\.gz: every voxel is 0 \(a constant image\)/],
-    ['slice.nii.gz', slice, /slice\.nii\.gz: the scan is 1 voxel along z \(S–I\) .* needs at least 12/],
+    // Half the built-in stage 1's patch along z.
+    ['slice.nii.gz', slice, new RegExp(`slice\\.nii\\.gz: the scan is 1 voxel along z \\(S–I\\) .* needs at least ${STAGE1_PATCH_Z / 2} `)],
   ];
   for (const [name, vol, expected] of cases) {
     const input = join(dir, 'in', name);
