@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { integer, parseCli, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
-import { generatePhantomDataset, MAX_PHANTOM_CASES } from '../data/phantom/dataset.js';
+import { defaultPatients, generatePhantomDataset, MAX_PHANTOM_CASES } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
 import { HEAD_GEOMETRIES, type PhantomConfig } from '../data/phantom/config.js';
 import { checkSeriesOptions, type SeriesOptions } from '../data/phantom/longitudinal.js';
@@ -112,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     config.koos = k as PhantomConfig['koos'];
   }
   const firstPatient = positive('first-patient', values['first-patient']) ?? 1;
-  if (firstPatient + (patients ?? Math.max(1, Math.round((cases * 137) / 227))) - 1 > 999) {
+  if (firstPatient + (patients ?? defaultPatients(cases)) - 1 > 999) {
     throw new UsageError(`--first-patient ${firstPatient}: the last patient would be past VS_p999`);
   }
   const nPreview = positive('preview-cases', values['preview-cases']) ?? 3;

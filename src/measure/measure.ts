@@ -220,7 +220,7 @@ export function formatMeasurements(m: Measurements): string {
     const v = m.volumes;
     return [
       'Tumour on both sides of the head (NF2, or a false detection on one side): each side measured on its own.',
-      ...(['Left', 'Right'] as const).flatMap((name) => [`${name} side:`, ...formatMeasurements(m.sides![name === 'Left' ? 'left' : 'right']).split('\n').map((l) => `  ${l}`)]),
+      ...([['Left', m.sides.left], ['Right', m.sides.right]] as const).flatMap(([name, side]) => [`${name} side:`, ...formatMeasurements(side).split('\n').map((l) => `  ${l}`)]),
       'Both sides together (volumes only; diameters across the head measure no tumour):',
       `  ${formatVolume('Extrameatal', v.extrameatal)}`,
       `  ${formatVolume('Intrameatal', v.intrameatal)}`,

@@ -56,6 +56,11 @@ export interface PhantomDatasetSummary {
 /** The most scans one dataset may hold (a bound that keeps the case list in memory; each scan is ~1 MB on disk). */
 export const MAX_PHANTOM_CASES = 100_000;
 
+/** The default number of patients of `cases` scans: the paper's ratio, 137 patients for 227 scans, at least 1. */
+export function defaultPatients(cases: number): number {
+  return Math.max(1, Math.round((cases * 137) / 227));
+}
+
 /** How many timepoints each patient gets. */
 export function timepointsPerPatient(cases: number, patients: number, seed: number): number[] {
   if (!Number.isInteger(cases) || cases < 1 || cases > MAX_PHANTOM_CASES) {
@@ -128,7 +133,7 @@ async function runPatientWorkers(jobs: PatientJob[], n: number, report: (p: numb
 export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<PhantomDatasetSummary> {
   const t0 = performance.now();
   const seed = o.seed ?? 0;
-  const patients = o.patients ?? Math.max(1, Math.round((o.cases * 137) / 227));
+  const patients = o.patients ?? defaultPatients(o.cases);
   const tp = timepointsPerPatient(o.cases, patients, seed);
   checkSeriesOptions(o.series ?? {});
   const first = o.firstPatient ?? 1;
