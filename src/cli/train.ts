@@ -207,7 +207,8 @@ export async function run(argv: string[]): Promise<number> {
   const checkPlan = async (plan: Plan | undefined) => {
     if (pretrained !== undefined) await checkPretrained(pretrained, task, plan?.network);
   };
-  await checkPlan(isPreprocessed ? await planOver(dataset, givenPlan) : givenPlan);
+  const preprocessedPlan = isPreprocessed ? await planOver(dataset, givenPlan) : undefined;
+  await checkPlan(preprocessedPlan ?? givenPlan);
   const out = resolve(values.out ?? join('runs', task + (gamma > 0 ? `-g${gamma}` : '')));
   checkOutput('--out', out, { kind: 'dir', overwrite: true });
   const data = isPreprocessed ? dataset : resolve(values.preprocessed ?? join(out, 'preprocessed'));
@@ -220,7 +221,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // Rank 0 plans and preprocesses before it opens the rendezvous; the others wait there for it.
     if (launch && !lead) joinProcessGroup(launch, device, distTimeout);
-    const plan = isPreprocessed ? await planOver(dataset, givenPlan) : await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite, checkPlan);
+    const plan = preprocessedPlan ?? await ensurePreprocessed(dataset, data, givenPlan, budget, nonfinite, checkPlan);
     const ids = await listPreprocessedCases(data);
     let trainCases: string[];
     let validationCases: string[];
