@@ -18,7 +18,9 @@
 //   map restored to the original grid) and, when the models have a localiser, localised (speed-up
 //   against the peer, goal ≥ 5×). Head cases (bench/lib/head-cases.ts): the scan, an NF2 head (seed
 //   + 1) and a healthy head (seed + 2) of the same geometry, each localised, the tumour cases also
-//   full volume (agreement localised vs full, goal Dice ≥ 0.99), and each through the command
+//   full volume (agreement localised vs full, goal Dice ≥ 0.99; and each one's Dice against the
+//   phantom's truth, since the localised stage 1 tiles its regions on their own grid and the two
+//   differ by where the tiles fall), and each through the command
 //   `meatus segment <head.nii.gz> --out DIR` under GNU time (`--no-cli` leaves it out): wall time
 //   and peak RSS (goals ≤ 60 s, aim 20 s, and ≤ 2 GB on the tumour scan; ≤ 20 s on the healthy one).
 // - The peer (bench/peers/segment_torch.py): reads meatus's preprocessed stage-1 input (so
@@ -343,7 +345,7 @@ async function main(): Promise<void> {
     const matrix = (args.matrix ?? HEAD.headMatrix.join(',')).split(',').map(Number) as Vec3;
     if (matrix.length !== 3 || !matrix.every((v) => Number.isInteger(v) && v >= 8)) fail(`--matrix must be Z,Y,X integers ≥ 8, got '${args.matrix}'`);
     const phantomConfig = { ...HEAD, headMatrix: matrix, headInPlaneSpacing: [...HEAD.headInPlaneSpacing], sliceSpacing: [...HEAD.sliceSpacing] } as Partial<PhantomConfig>;
-    const { image: t2, meta } = generatePhantom(phantomConfig, SEED);
+    const { image: t2, label: truth, meta } = generatePhantom(phantomConfig, SEED);
     const phantomSeconds = (performance.now() - t0) / 1000;
     const t2File = join(dir, 't2.f32');
     writeFileSync(t2File, new Uint8Array(t2.data.buffer, t2.data.byteOffset, t2.data.byteLength));
@@ -381,7 +383,7 @@ async function main(): Promise<void> {
       };
     }
     // The head cases (issue 13): the scan above, an NF2 head and a healthy head of the same geometry.
-    const head = e2e ? await makeHeadCases(t2, meta, phantomConfig, SEED, dir, segJob.labelOut) : [];
+    const head = e2e ? await makeHeadCases(t2, truth, meta, phantomConfig, SEED, dir, segJob.labelOut) : [];
     if (head.length) head[0].full = seg;
 
     const grid: Record<string, ChildResult[]> = {};

@@ -40,6 +40,8 @@ export interface HeadCase {
   /** Whether the scan has a tumour (the agreement goal applies). */
   tumour: boolean;
   image: Volume<Float32Array>;
+  /** The phantom's true label map (0 background, 1 EM, 2 IM), the scan's grid. */
+  truth: Uint8Array;
   meta: PhantomMeta;
   /** The scan as raw float32 voxels (a child's input) and as NIfTI (the command's input). */
   file: string;
@@ -53,12 +55,13 @@ export interface HeadCase {
 }
 
 /**
- * The three head cases, written to `dir`: `tumour` is `t2` itself (its full-volume label map is
- * `tumourFullLabel`), `nf2` and `healthy` are generated with `config` and seeds `seed + 1`, `seed + 2`
+ * The three head cases, written to `dir`: `tumour` is `t2` itself with its true label map `truth`
+ * (its full-volume label map is `tumourFullLabel`), `nf2` and `healthy` are generated with `config` and seeds `seed + 1`, `seed + 2`
  * (`bilateralProbability: 1`, `healthyProbability: 1`).
  */
 export async function makeHeadCases(
   t2: Volume<Float32Array>,
+  truth: Volume<Uint8Array>,
   meta: PhantomMeta,
   config: Partial<PhantomConfig>,
   seed: number,
@@ -68,10 +71,10 @@ export async function makeHeadCases(
   const nf2 = generatePhantom({ ...config, healthyProbability: 0, bilateralProbability: 1 }, seed + 1);
   const healthy = generatePhantom({ ...config, healthyProbability: 1 }, seed + 2);
   const cases: HeadCase[] = [];
-  for (const [name, image, m] of [
-    ['tumour', t2, meta],
-    ['nf2', nf2.image, nf2.meta],
-    ['healthy', healthy.image, healthy.meta],
+  for (const [name, image, label, m] of [
+    ['tumour', t2, truth, meta],
+    ['nf2', nf2.image, nf2.label, nf2.meta],
+    ['healthy', healthy.image, healthy.label, healthy.meta],
   ] as const) {
     const file = join(dir, `head-${name}.f32`);
     writeFileSync(file, new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
@@ -81,6 +84,7 @@ export async function makeHeadCases(
       name,
       tumour: !m.healthy,
       image,
+      truth: label.data,
       meta: m,
       file,
       nifti,
@@ -111,6 +115,8 @@ export interface HeadSummary {
     fullTotal: number | null;
     speedUpVsPeer: number | null;
     agreement: Agreement | null;
+    /** Dice per class against the phantom's truth: localised and full-volume inference. */
+    truth: { localised: Agreement | null; full: Agreement | null };
     cli: { wallSeconds: number; maxRssMB: number; seconds: Record<string, number> } | null;
   }[];
   goals: Record<string, { value: number | null; goal: string; met: boolean | null }>;
@@ -152,6 +158,10 @@ export function reportHead(head: HeadCase[], peerTotal: number, engine: string):
       fullTotal: num(sec(h.full, 'total')),
       speedUpVsPeer: h.name === 'tumour' && localised ? peerTotal / localised.total : null,
       agreement: agree,
+      truth: {
+        localised: h.tumour && loc.length ? agreement(new Uint8Array(readFileSync(h.localisedLabel)), h.truth) : null,
+        full: h.tumour && h.full.length ? agreement(new Uint8Array(readFileSync(h.fullLabel)), h.truth) : null,
+      },
       cli: h.cli.length
         ? {
             wallSeconds: median(h.cli.map((c) => c.wallSeconds)),
@@ -175,17 +185,19 @@ export function reportHead(head: HeadCase[], peerTotal: number, engine: string):
     `\nHead cases, engine ${engine}: localised = localiser, then stages 1 and 2 in its regions; full = both stages over the whole scan; totals include preprocessing and restoring.`,
   );
   console.log(
-    '| case | true tumour mL | localise s | stage 1 s | stage 2 s | localised total s | full-volume total s | speed-up vs PyTorch full volume | Dice EM | Dice IM | Dice WT (localised vs full) | voxels differing | regions | predicted mL | peak RSS MB |',
+    '| case | true tumour mL | localise s | stage 1 s | stage 2 s | localised total s | full-volume total s | speed-up vs PyTorch full volume | Dice EM | Dice IM | Dice WT (localised vs full) | voxels differing | Dice WT / EM / IM vs truth: localised | full volume | regions | predicted mL | peak RSS MB |',
   );
   console.log(
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
+  const vsTruth = (a: Agreement | null) => (a ? `${a.wt.toFixed(3)} / ${a.em.toFixed(3)} / ${a.im.toFixed(3)}` : '—');
   for (const c of summary.cases) {
     const l = c.localised;
     const a = c.agreement;
     console.log(
       `| ${c.name} | ${c.truthMl.toFixed(2)} | ${f(l?.localise)} | ${f(l?.stage1)} | ${f(l?.stage2)} | ${f(l?.total)} | ${f(c.fullTotal)} | ` +
         `${c.speedUpVsPeer === null ? '—' : `${c.speedUpVsPeer.toFixed(1)}×`} | ${d(a?.em)} | ${d(a?.im)} | ${d(a?.wt)} | ${a ? a.differingVoxels : '—'} | ` +
+        `${vsTruth(c.truth.localised)} | ${vsTruth(c.truth.full)} | ` +
         `${l?.regions ?? '—'} | ${l ? l.predictedMl.toFixed(2) : '—'} | ${f(l?.maxRssMB)} |`,
     );
   }

@@ -20,6 +20,8 @@ export interface PredictOptions {
   tileBatch?: number;
   /** Only tiles intersecting this box (or any of these boxes) of the preprocessed grid. */
   region?: Box | readonly Box[];
+  /** How the region is tiled (`slidingWindow`'s `tiling`; default `'grid'`). */
+  tiling?: 'grid' | 'region';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -60,6 +62,7 @@ export function predictPreprocessed(model: Model, image: Float32Array, channels:
         mirrorAxes: o.mirror ? [0, 1, 2] : [],
         tileBatch: o.tileBatch,
         region,
+        tiling: o.tiling,
         onProgress: o.onProgress,
       });
       const cropped = logits.slice(1, before[0], before[0] + shape[0]).slice(2, before[1], before[1] + shape[1]).slice(3, before[2], before[2] + shape[2]);

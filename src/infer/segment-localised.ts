@@ -1,16 +1,18 @@
 /**
  * Whole-scan two-stage segmentation with a localiser: the localiser finds the regions that can hold
- * a tumour (`localise.ts`); stage 1 runs only on the tiles of the full-resolution grid that meet
- * those regions (plus a margin), grown when the tumour reaches a region's border; the whole tumour
- * keeps the largest stage-1 component meeting a component the localiser found, and a second one
- * from 0.1 mL (so both tumours of an NF2 patient stay, even when their regions merge into one, and a
- * false speck in the other ear goes); stage 2 runs on
- * the tiles around each tumour. The scan is preprocessed once per plan and probabilities are
- * restored to the input's geometry only inside the regions (`restoreWindowsToOriginal`).
+ * a tumour (`localise.ts`); stage 1 runs at full resolution only on those regions (plus a margin),
+ * each with a sliding window of its own (`tiling: 'region'` in `sliding-window.ts`: a region of
+ * about one patch costs one tile, where up to 27 tiles of the full-volume grid meet it), and a region
+ * is grown when the tumour reaches its border; the whole tumour keeps the largest stage-1 component
+ * meeting a component the localiser found, and a second one from 0.1 mL (so both tumours of an NF2
+ * patient stay, even when their regions merge into one, and a false speck in the other ear goes);
+ * stage 2 runs, in the same way, on a window of its own around each tumour. The scan is preprocessed
+ * once per plan and probabilities are restored to the input's geometry only inside the regions
+ * (`restoreWindowsToOriginal`).
  *
- * Inside a region every value equals what full-volume inference computes there (the same tiles,
- * bit for bit — see `sliding-window.ts`); outside, the scan is background. The cost grows with the
- * tumour, not with the field of view.
+ * Inside the regions the probabilities differ from full-volume inference's (`--no-localise`) only by
+ * where the tiles fall (bench/segment.ts compares the two label maps with each other and with the
+ * truth); outside, the scan is background. The cost grows with the tumour, not with the field of view.
  */
 import type { Box } from '../volume/bbox.js';
 import { boundingBox, expandBox } from '../volume/bbox.js';
@@ -185,7 +187,7 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   let probs1: Float32Array;
   let grid1: Uint8Array;
   for (let round = 0; ; round++) {
-    probs1 = predictPreprocessed(models.stage1, pre.image, 1, pre.shape, { ...predictOpts, region: groups.map((g) => g.box), onProgress: progress('stage 1') });
+    probs1 = predictPreprocessed(models.stage1, pre.image, 1, pre.shape, { ...predictOpts, region: groups.map((g) => g.box), tiling: 'region', onProgress: progress('stage 1') });
     grid1 = argmax(probs1, gridN);
     if (round === MAX_GROWTH) break;
     let grown = false;
@@ -235,7 +237,7 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
     return { label: empty(), wholeTumour, localisation, components, seconds, notes };
   }
 
-  // Stage 2 on the tiles around each tumour.
+  // Stage 2 on a window of its own around each tumour.
   t0 = performance.now();
   const pre2 = preprocessingDifference(models.stage1.plan, models.stage2.plan) === null ? pre : preprocessForInference([t2], models.stage2.plan);
   const props2: CaseProperties = pre2.properties;
@@ -254,7 +256,7 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   const input = new Float32Array(2 * n2);
   input.set(pre2.image.subarray(0, n2));
   for (let i = 0; i < n2; i++) input[n2 + i] = mask2[i];
-  const probs2 = predictPreprocessed(models.stage2, input, 2, pre2.shape, { ...predictOpts, region: boxes2, onProgress: progress('stage 2') });
+  const probs2 = predictPreprocessed(models.stage2, input, 2, pre2.shape, { ...predictOpts, region: boxes2, tiling: 'region', onProgress: progress('stage 2') });
   const restored2 = restoreWindowsToOriginal(probs2, props2, boxes2);
   seconds.stage2 = (performance.now() - t0) / 1000;
   const p = restored2.data;

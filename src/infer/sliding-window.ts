@@ -5,10 +5,15 @@
  * The accumulator is one `[K, Z, Y, X]` logit sum plus one `[Z, Y, X]` weight sum on the device —
  * memory grows with the volume, not with the number of tiles.
  *
- * Restricting to a `region` (one box or several) keeps exactly the tiles of the full grid that
- * intersect it: inside the region every voxel receives the same contributions as in a full-volume
- * pass (bit for bit), which is how stage 2 runs only around the predicted tumour, and stage 1 only
- * where the localiser found one.
+ * Restricting to a `region` (one box or several) keeps, by default (`tiling: 'grid'`), exactly the
+ * tiles of the full grid that intersect it: inside the region every voxel receives the same
+ * contributions as in a full-volume pass (bit for bit), which is how stage 2 runs only around the
+ * predicted tumour in `segment()` without a localiser. With `tiling: 'region'` each box gets its own
+ * tile grid instead, laid over the box grown to at least the patch (nnU-Net's sliding window on a
+ * crop of the image, as the crossMoDA 2023 winners run it around the inner ear): a box of about one
+ * patch costs one tile, not the up to 27 grid tiles that meet it, and the values differ from a
+ * full-volume pass's only in which tiles overlap there. That is how both stages run in the regions
+ * the localiser found.
  */
 import { F, torch, type Tensor } from '../torch/index.js';
 import type { Box } from '../volume/bbox.js';
@@ -46,6 +51,39 @@ export function gaussianImportance(patch: Vec3): Float32Array {
   return out;
 }
 
+/**
+ * The tile starts of a sliding window over each box on its own (`tiling: 'region'`): per box, the box
+ * grown to at least `patch` on each axis (evenly on both sides, shifted to stay inside `shape`), then
+ * {@link tileStarts} over that crop. Tiles repeated by overlapping boxes are listed once.
+ * @throws RangeError if `shape` is smaller than `patch` on an axis (pad first).
+ */
+export function regionTiles(shape: Vec3, patch: Vec3, boxes: readonly Box[], stepSize = 0.5): Vec3[] {
+  const seen = new Set<string>();
+  const out: Vec3[] = [];
+  for (const b of boxes) {
+    const size = [0, 1, 2].map((a) => {
+      if (shape[a] < patch[a]) throw new RangeError(`regionTiles: image size ${shape[a]} < patch ${patch[a]} on axis ${a}; pad first`);
+      return Math.min(shape[a], Math.max(patch[a], b.end[a] - b.start[a]));
+    }) as Vec3;
+    // The crop: the box grown evenly on both sides to `size`, then shifted to lie inside the image.
+    const lo = size.map((s, a) => Math.min(Math.max(0, b.start[a] - Math.floor((s - (b.end[a] - b.start[a])) / 2)), shape[a] - s));
+    const starts = tileStarts(size, patch, stepSize);
+    for (const z of starts[0]) {
+      for (const y of starts[1]) {
+        for (const x of starts[2]) {
+          const t: Vec3 = [lo[0] + z, lo[1] + y, lo[2] + x];
+          const key = t.join(',');
+          if (!seen.has(key)) {
+            seen.add(key);
+            out.push(t);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Options of {@link slidingWindow}. */
 export interface SlidingWindowOptions {
   /** Fraction of the patch between tile starts (0.5). */
@@ -56,6 +94,12 @@ export interface SlidingWindowOptions {
   tileBatch?: number;
   /** Only tiles intersecting this box, or any of these boxes (voxels, end exclusive). */
   region?: Box | readonly Box[];
+  /**
+   * How a `region` is tiled: `'grid'` (default) the tiles of the full image's grid that intersect
+   * it; `'region'` a grid of its own per box, over the box grown (centred, within the image) to at
+   * least the patch ({@link regionTiles}).
+   */
+  tiling?: 'grid' | 'region';
   /** Called after each network call with (tiles done, tiles total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -75,11 +119,15 @@ function mirrorSets(axes: number[]): number[][] {
 export function slidingWindow(forward: (x: Tensor) => Tensor, image: Tensor, patch: Vec3, o: SlidingWindowOptions = {}): Tensor {
   const [, Z, Y, X] = image.shape;
   const shape: Vec3 = [Z, Y, X];
-  const starts = tileStarts(shape, patch, o.stepSize ?? 0.5);
-  const tiles: Vec3[] = [];
-  for (const z of starts[0]) for (const y of starts[1]) for (const x of starts[2]) tiles.push([z, y, x]);
   const boxes = o.region === undefined ? null : Array.isArray(o.region) ? (o.region as readonly Box[]) : [o.region as Box];
-  const chosen = boxes ? tiles.filter((t) => boxes.some((r) => t.every((s, a) => s < r.end[a] && s + patch[a] > r.start[a]))) : tiles;
+  let chosen: Vec3[];
+  if (boxes && o.tiling === 'region') chosen = regionTiles(shape, patch, boxes, o.stepSize ?? 0.5);
+  else {
+    const starts = tileStarts(shape, patch, o.stepSize ?? 0.5);
+    const tiles: Vec3[] = [];
+    for (const z of starts[0]) for (const y of starts[1]) for (const x of starts[2]) tiles.push([z, y, x]);
+    chosen = boxes ? tiles.filter((t) => boxes.some((r) => t.every((s, a) => s < r.end[a] && s + patch[a] > r.start[a]))) : tiles;
+  }
   const batch = Math.max(1, o.tileBatch ?? 1);
   const flips = mirrorSets(o.mirrorAxes ?? []);
   const device = image.device;

@@ -7,7 +7,7 @@ import { torch, type Tensor } from '../../src/torch/index.js';
 import { boxOnGrid, mergeBoxes } from '../../src/infer/localise.js';
 import { segment } from '../../src/infer/pipeline.js';
 import { keepComponentsMeeting } from '../../src/infer/segment-localised.js';
-import { slidingWindow } from '../../src/infer/sliding-window.js';
+import { regionTiles, slidingWindow } from '../../src/infer/sliding-window.js';
 import { originalFootprint, preprocessForInference, restoreToOriginal, restoreWindowsToOriginal } from '../../src/preprocess/preprocess.js';
 import type { Plan } from '../../src/preprocess/types.js';
 import type { Mat4, Vec3, Volume } from '../../src/volume/volume.js';
@@ -34,25 +34,59 @@ test('boxOnGrid: a box as fractions of the crop, on a finer grid, grown by the m
   assert.deepEqual(box, { start: [8, 0, 23], end: [22, 8, 30] });
 });
 
-test('sliding windows over two regions: the full pass\'s logits inside both, zero where no tile ran', () => {
+/** Two small regions at opposite corners of a 32 × 64 × 64 image (patch 8 × 16 × 16). */
+const R1 = { start: [2, 3, 4] as Vec3, end: [6, 10, 9] as Vec3 };
+const R2 = { start: [26, 50, 52] as Vec3, end: [30, 60, 62] as Vec3 };
+
+/** Runs `check` with a tiny network's forward pass and a random one-channel image of 32 × 64 × 64. */
+function withTinyNetwork(check: (fwd: (x: Tensor) => Tensor, img: Tensor) => void): void {
   const m = tinyModel('wholeTumour', 2);
   const img = torch.randn([1, 32, 64, 64]);
-  const r1 = { start: [2, 3, 4] as Vec3, end: [6, 10, 9] as Vec3 };
-  const r2 = { start: [26, 50, 52] as Vec3, end: [30, 60, 62] as Vec3 };
-  const fwd = (x: Tensor) => m.net.forward(x)[0];
-  torch.noGrad(() =>
-    torch.scope(() => {
-      const full = slidingWindow(fwd, img, [8, 16, 16]);
-      const part = slidingWindow(fwd, img, [8, 16, 16], { region: [r1, r2] });
-      const cut = (t: Tensor, r: { start: Vec3; end: Vec3 }) => t.slice(1, r.start[0], r.end[0]).slice(2, r.start[1], r.end[1]).slice(3, r.start[2], r.end[2]);
-      assert.ok(cut(full, r1).equal(cut(part, r1)));
-      assert.ok(cut(full, r2).equal(cut(part, r2)));
-      // The middle of the volume is far from both regions: no tile ran there.
-      assert.equal(part.slice(1, 16, 17).slice(2, 32, 33).slice(3, 32, 33).abs().sum().item(), 0);
-    }),
-  );
+  torch.noGrad(() => torch.scope(() => check((x: Tensor) => m.net.forward(x)[0], img)));
   img.dispose();
   m.dispose();
+}
+
+test('sliding windows over two regions: the full pass\'s logits inside both, zero where no tile ran', () => {
+  withTinyNetwork((fwd, img) => {
+    const full = slidingWindow(fwd, img, [8, 16, 16]);
+    const part = slidingWindow(fwd, img, [8, 16, 16], { region: [R1, R2] });
+    const cut = (t: Tensor, r: { start: Vec3; end: Vec3 }) => t.slice(1, r.start[0], r.end[0]).slice(2, r.start[1], r.end[1]).slice(3, r.start[2], r.end[2]);
+    assert.ok(cut(full, R1).equal(cut(part, R1)));
+    assert.ok(cut(full, R2).equal(cut(part, R2)));
+    // The middle of the volume is far from both regions: no tile ran there.
+    assert.equal(part.slice(1, 16, 17).slice(2, 32, 33).slice(3, 32, 33).abs().sum().item(), 0);
+  });
+});
+
+test('regionTiles: each box gets its own tile grid over the box grown to the patch, shifted into the image', () => {
+  const shape: Vec3 = [32, 64, 64];
+  const patch: Vec3 = [8, 16, 16];
+  // R1 is smaller than the patch: one tile centred on the box (z 2 − 2; y 3 − 4 and x 4 − 5 clamp to 0).
+  assert.deepEqual(regionTiles(shape, patch, [R1]), [[0, 0, 0]]);
+  // R2, at the far corner: z 26 − 2 = 24; y 50 − 3 = 47; x 52 − 3 = 49, shifted back to 64 − 16 = 48.
+  assert.deepEqual(regionTiles(shape, patch, [R1, R2, R1]), [[0, 0, 0], [24, 47, 48]], 'a repeated tile once');
+  // Larger than the patch: nnU-Net's steps over the box itself (z 20 voxels, patch 8 → 4 tiles 4 apart;
+  // y and x 20, patch 16 → 2 tiles 4 apart).
+  const big = regionTiles(shape, patch, [{ start: [4, 10, 20], end: [24, 30, 40] }]);
+  assert.equal(big.length, 16);
+  assert.deepEqual([...new Set(big.map((t) => t[0]))], [4, 8, 12, 16]);
+  assert.deepEqual([...new Set(big.map((t) => t[1]))], [10, 14]);
+  assert.deepEqual([...new Set(big.map((t) => t[2]))], [20, 24]);
+  assert.throws(() => regionTiles([4, 64, 64], patch, [R1]), /pad first/);
+});
+
+test("sliding windows with tiling 'region': a box of one patch is one tile's logits; the whole image, the full pass bit for bit", () => {
+  withTinyNetwork((fwd, img) => {
+    const tiles: number[] = [];
+    const part = slidingWindow(fwd, img, [8, 16, 16], { region: [R1, R2], tiling: 'region', onProgress: (_, t) => tiles.push(t) });
+    assert.equal(tiles.at(-1), 2);
+    const tile = fwd(img.slice(1, 0, 8).slice(2, 0, 16).slice(3, 0, 16).unsqueeze(0)).select(0, 0);
+    assert.ok(part.slice(1, 0, 8).slice(2, 0, 16).slice(3, 0, 16).allclose(tile, 1e-5, 1e-6), 'the one tile over R1');
+    assert.equal(part.slice(1, 16, 17).slice(2, 32, 33).slice(3, 32, 33).abs().sum().item(), 0, 'no tile in the middle');
+    const whole = { start: [0, 0, 0] as Vec3, end: [32, 64, 64] as Vec3 };
+    assert.ok(slidingWindow(fwd, img, [8, 16, 16], { region: whole, tiling: 'region' }).equal(slidingWindow(fwd, img, [8, 16, 16])));
+  });
 });
 
 /** A 1 mm plan for preprocessing only. */
