@@ -31,7 +31,7 @@ const USAGE = `usage: meatus growth INPUT... --out DIR [options]
   --watch-pct X    borderline volume change, % (default 10)
   --edges          measure to voxel edges instead of voxel centres
   --palette P      overlay colours: default (EM red, IM green) or colour-blind (EM orange, IM blue)
-  --no-viewer      leave the interactive viewer (NiiVue, inlined, ~3 MB) out of the reports
+  --no-viewer      leave the interactive viewer (NiiVue, inlined, ~3 MB, plus each scan) out of the reports
   --overwrite      replace existing growth.json, growth.csv and reports in DIR`;
 
 const OPTIONS = {

@@ -54,7 +54,7 @@ export interface Measurements {
   notes: string[];
   /**
    * Present when tumour lies on both sides of the head (NF2, or a false detection on one side):
-   * each side's tumour measured on its own (the figures above span both sides). A connected
+   * each side's tumour measured on its own (the diameters and reported size above then span both sides). A connected
    * component (26-connected) belongs to the side of its centroid: RAS x < 0 is the patient's left.
    */
   sides?: { left: Measurements; right: Measurements };
@@ -82,7 +82,7 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   const ml = (x: Measurements) => `${x.volumes.wholeTumour.ml.toFixed(2)} mL`;
   m.notes.push(
     `tumour on both sides of the head (left ${ml(sides.left)}, right ${ml(sides.right)}: NF2, or a false detection on one side): ` +
-      'the diameters and the reported size above span both sides; each side is measured on its own under "sides"',
+      'each side is measured on its own (diameters and a reported size of both together would span the head)',
   );
   return { ...m, sides };
 }
@@ -243,7 +243,7 @@ export function formatMeasurements(m: Measurements): string {
     formatDiameter('Intrameatal diameter parallel to the interface', g.intrameatalParallel, noLine),
     formatDiameter('Extrameatal diameter parallel to the interface', g.extrameatalParallel, noLine),
     formatDiameter('Extrameatal diameter perpendicular to the interface', g.extrameatalPerpendicular, noLine),
-    `Reported size: ${g.reportedSize.mm.toFixed(1)} mm, the ${g.reportedSize.kind}${g.reportedSize.koosI ? ' (Koos grade I)' : ''} — ${g.reportedSize.reason}`,
+    `Reported size: ${g.reportedSize.mm.toFixed(1)} mm, the ${g.reportedSize.kind} — ${g.reportedSize.reason}`,
   );
   const e = m.intrameatalExtent;
   if (e === null) lines.push('Intrameatal extent along the canal: none (no intrameatal part)');

@@ -192,7 +192,7 @@ function componentsCheck(c: QualityComponents | undefined): QualityCheck {
       dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3
         ? 'is large enough to be a second tumour (both sides are affected in NF2) or part of this one'
         : `is comparable in size to what was kept (at least ${DROPPED_COMPONENT_FRACTION * 100} % of it), so the choice between them is uncertain`;
-    return result('warning', `Stage 1 found ${regions} and ${kept}, but a dropped one of ${ml(dropped[0].volumeMm3)} ${why}, so review the scan.`);
+    return result('warning', `Stage 1 found ${regions} and ${kept}, but a dropped one of ${ml(dropped[0].volumeMm3)} ${why}: review the scan.`);
   }
   if (c.kept > 1) {
     return result(

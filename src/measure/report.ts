@@ -195,7 +195,15 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
   const win = intensityWindow(t2.data);
   const centre = (axis: number) =>
     Math.round(box === null ? (t2.shape[axis] - 1) / 2 : box.centroid[axis]);
-  const em = m.extrameatalAxialDiameter;
+  // Tumour on both sides: the combined diameter would span the head, so the figure shows the larger
+  // of the two sides' own extrameatal diameters.
+  const bySide = m.sides
+    ? (['left', 'right'] as const)
+        .map((side) => ({ side, d: m.sides![side].extrameatalAxialDiameter }))
+        .filter((x) => x.d !== null)
+        .sort((a, b) => b.d!.mm - a.d!.mm)[0]
+    : undefined;
+  const em = m.sides ? (bySide?.d ?? null) : m.extrameatalAxialDiameter;
   const planes: PlaneName[] = ['axial', 'coronal', 'sagittal'];
   return planes.map((plane) => {
     const axis = planeAxes(t2.affine, plane).normal;
@@ -204,7 +212,7 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
     const view = sliceView(t2, plane, slice, box, input.figures);
     const line: FigureLine | undefined = useEm ? { voxel: em.endpoints.voxel, text: `${em.mm.toFixed(1)} mm` } : undefined;
     const why = useEm
-      ? 'slice of the largest extrameatal diameter (yellow)'
+      ? `slice of the largest extrameatal diameter${bySide ? ` of the ${bySide.side} side` : ''} (yellow)`
       : box === null
         ? 'middle slice (no tumour)'
         : 'through the tumour centroid';

@@ -11,7 +11,7 @@
  *
  * Self-contained: the bundle and every volume (T2 windowed to 8 bits, label map; NIfTI, gzip,
  * base64) sit in the page, so it opens from disk with no network. A scan of a 48 × 64 × 64 mm crop
- * adds ~0.3–1 MB; the bundle ~2.2 MB. The page exposes `window.meatusViewer` (`ready`, `show(i)`,
+ * adds ~0.3–1 MB, a whole head 10–35 MB; the bundle ~2.2 MB. The page exposes `window.meatusViewer` (`ready`, `show(i)`,
  * `nv`, `errors`) for tests.
  */
 import { readFileSync } from 'node:fs';
