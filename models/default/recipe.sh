@@ -19,10 +19,11 @@
 #    data (`--plan plan-stage1.json`), started from the first run's best weights, 60 epochs; then
 #    20 more heads with large tumours (10 Koos IV, 10 Koos III: patients 61–80, `--first-patient`)
 #    join the training set and stage 1 is fine-tuned on all 80 from the last weights, lr 0.003,
-#    40 epochs (its last weights are shipped: see below);
+#    40 epochs; then once more from those last weights, lr 0.005, 160 epochs (its last weights are
+#    shipped: see below);
 # 5. stage 2 (EM/IM, γ = 0.5, τ = 1 mm) fine-tuned from the previous built-in model, one run
 #    resumed to 20, 40 and 80 epochs; 25 iterations per epoch throughout (a resumed run's poly
-#    schedule continues from the epoch reached, towards the new total). On 2 CPU cores about three
+#    schedule continues from the epoch reached, towards the new total). On 2 CPU cores about four
 #    hours in all, data included.
 # 6. the last weights of each run (nnU-Net's checkpoint_final) are copied here.
 set -euo pipefail
@@ -92,9 +93,14 @@ fi
 # The runs start from weights that are already good, so the EMA of the first epoch is the highest
 # and "best" would be that epoch: the last weights (the end of the poly schedule, nnU-Net's
 # checkpoint_final) are the ones taken, for every model (below).
-meatus train --task wholeTumour --dataset "$work/preprocessed-all" --plan "$work/plan-stage1.json" --out "$work/stage1" \
+meatus train --task wholeTumour --dataset "$work/preprocessed-all" --plan "$work/plan-stage1.json" --out "$work/stage1-ft" \
   --pretrained "$work/stage1-large/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE1_FT_EPOCHS:-40}" --iterations "${ITERATIONS:-25}" \
   --no-final-validation "${common[@]}"
+# Then a longer run on the same 80 patients from those last weights: lr 0.005, 160 epochs, another
+# sampling seed (the Koos IV tumours were still under-segmented after 40 epochs).
+meatus train --task wholeTumour --dataset "$work/preprocessed-all" --plan "$work/plan-stage1.json" --out "$work/stage1" \
+  --pretrained "$work/stage1-ft/checkpoint_last.safetensors" --lr 0.005 --epochs "${STAGE1_MORE_EPOCHS:-160}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation --val-iterations 5 --seed 1 "$@"
 for epochs in ${STAGE2_SCHEDULE:-20 40 80}; do
   meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
@@ -116,4 +122,5 @@ cp "$work/plan-localiser.json" models/default/plan-localiser.json
 cp "$work/plan-stage1.json" models/default/plan-stage1.json
 cp "$work/stage1-small/log.jsonl" models/default/stage1-small-log.jsonl
 cp "$work/stage1-large/log.jsonl" models/default/stage1-large-log.jsonl
+cp "$work/stage1-ft/log.jsonl" models/default/stage1-ft-log.jsonl
 echo "default model written to models/default/"
