@@ -54,8 +54,9 @@ export interface Measurements {
   notes: string[];
   /**
    * Present when tumour lies on both sides of the head (NF2, or a false detection on one side):
-   * each side's tumour measured on its own (the diameters and reported size above then span both sides). A connected
-   * component (26-connected) belongs to the side of its centroid: RAS x < 0 is the patient's left.
+   * each side's tumour measured on its own (the diameters and reported size above then span both
+   * sides). A connected component (26-connected) belongs to the side of its centroid: RAS x < 0 is
+   * the patient's left.
    */
   sides?: { left: Measurements; right: Measurements };
 }
