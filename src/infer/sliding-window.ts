@@ -55,12 +55,16 @@ export function gaussianImportance(patch: Vec3): Float32Array {
  * The tile starts of a sliding window over each box on its own (`tiling: 'region'`): per box, the box
  * grown to at least `patch` on each axis (evenly on both sides, shifted to stay inside `shape`), then
  * {@link tileStarts} over that crop. Tiles repeated by overlapping boxes are listed once.
- * @throws RangeError if `shape` is smaller than `patch` on an axis (pad first).
+ * @throws RangeError if `shape` is smaller than `patch` on an axis (pad first), or a box is empty or
+ *   reaches outside the image.
  */
 export function regionTiles(shape: Vec3, patch: Vec3, boxes: readonly Box[], stepSize = 0.5): Vec3[] {
   const seen = new Set<string>();
   const out: Vec3[] = [];
   for (const b of boxes) {
+    if (!b.start.every((v, a) => Number.isInteger(v) && Number.isInteger(b.end[a]) && v >= 0 && v < b.end[a] && b.end[a] <= shape[a])) {
+      throw new RangeError(`regionTiles: box [${b.start.join(', ')}] – [${b.end.join(', ')}] is empty or outside the image ${shape.join('×')}; expected 0 ≤ start < end ≤ size on every axis`);
+    }
     const size = [0, 1, 2].map((a) => {
       if (shape[a] < patch[a]) throw new RangeError(`regionTiles: image size ${shape[a]} < patch ${patch[a]} on axis ${a}; pad first`);
       return Math.min(shape[a], Math.max(patch[a], b.end[a] - b.start[a]));
@@ -119,6 +123,7 @@ function mirrorSets(axes: number[]): number[][] {
 export function slidingWindow(forward: (x: Tensor) => Tensor, image: Tensor, patch: Vec3, o: SlidingWindowOptions = {}): Tensor {
   const [, Z, Y, X] = image.shape;
   const shape: Vec3 = [Z, Y, X];
+  if (o.tiling !== undefined && o.tiling !== 'grid' && o.tiling !== 'region') throw new RangeError(`slidingWindow: tiling '${String(o.tiling)}', expected 'grid' or 'region'`);
   const boxes = o.region === undefined ? null : Array.isArray(o.region) ? (o.region as readonly Box[]) : [o.region as Box];
   let chosen: Vec3[];
   if (boxes && o.tiling === 'region') chosen = regionTiles(shape, patch, boxes, o.stepSize ?? 0.5);

@@ -73,7 +73,9 @@ test('regionTiles: each box gets its own tile grid over the box grown to the pat
   assert.deepEqual([...new Set(big.map((t) => t[0]))], [4, 8, 12, 16]);
   assert.deepEqual([...new Set(big.map((t) => t[1]))], [10, 14]);
   assert.deepEqual([...new Set(big.map((t) => t[2]))], [20, 24]);
-  assert.throws(() => regionTiles([4, 64, 64], patch, [R1]), /pad first/);
+  assert.throws(() => regionTiles([4, 64, 64], patch, [{ start: [0, 3, 4], end: [4, 10, 9] }]), /pad first/);
+  assert.throws(() => regionTiles(shape, patch, [{ start: [2, 3, 4], end: [2, 10, 9] }]), /box \[2, 3, 4\] – \[2, 10, 9\] is empty or outside the image 32×64×64/);
+  assert.throws(() => regionTiles(shape, patch, [{ start: [2, 3, 60], end: [6, 10, 70] }]), /outside the image/);
 });
 
 test("sliding windows with tiling 'region': a box of one patch is one tile's logits; the whole image, the full pass bit for bit", () => {
@@ -86,6 +88,7 @@ test("sliding windows with tiling 'region': a box of one patch is one tile's log
     assert.equal(part.slice(1, 16, 17).slice(2, 32, 33).slice(3, 32, 33).abs().sum().item(), 0, 'no tile in the middle');
     const whole = { start: [0, 0, 0] as Vec3, end: [32, 64, 64] as Vec3 };
     assert.ok(slidingWindow(fwd, img, [8, 16, 16], { region: whole, tiling: 'region' }).equal(slidingWindow(fwd, img, [8, 16, 16])));
+    assert.throws(() => slidingWindow(fwd, img, [8, 16, 16], { region: whole, tiling: 'crop' as 'region' }), /tiling 'crop', expected 'grid' or 'region'/);
   });
 });
 
