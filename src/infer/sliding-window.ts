@@ -65,9 +65,10 @@ export function regionTiles(shape: Vec3, patch: Vec3, boxes: readonly Box[], ste
     if (!b.start.every((v, a) => Number.isInteger(v) && Number.isInteger(b.end[a]) && v >= 0 && v < b.end[a] && b.end[a] <= shape[a])) {
       throw new RangeError(`regionTiles: box [${b.start.join(', ')}] – [${b.end.join(', ')}] is empty or outside the image ${shape.join('×')}; expected 0 ≤ start < end ≤ size on every axis`);
     }
+    // The box lies inside the image and the image is at least a patch: the crop fits.
     const size = [0, 1, 2].map((a) => {
       if (shape[a] < patch[a]) throw new RangeError(`regionTiles: image size ${shape[a]} < patch ${patch[a]} on axis ${a}; pad first`);
-      return Math.min(shape[a], Math.max(patch[a], b.end[a] - b.start[a]));
+      return Math.max(patch[a], b.end[a] - b.start[a]);
     }) as Vec3;
     // The crop: the box grown evenly on both sides to `size`, then shifted to lie inside the image.
     const lo = size.map((s, a) => Math.min(Math.max(0, b.start[a] - Math.floor((s - (b.end[a] - b.start[a])) / 2)), shape[a] - s));
