@@ -3,15 +3,16 @@
  * viewer, the inlined NiiVue bundle and volumes — nothing fetched) holding the summary sentence,
  * the two plots (`growth-plots.ts`), the per-timepoint table (volumes, reported diameter,
  * changes since the previous and the first scan, rates, doubling time, flags), and one thumbnail
- * per timepoint: the axial slice of the reported diameter with the diameter drawn. Also the CSV
- * of a set of series (`growth.csv`).
+ * per timepoint: the axial slice of the reported diameter with the diameter drawn. A patient with
+ * tumour on both sides of the head gets the summary, plots and table once per side, and a thumbnail
+ * per scan and side. Also the CSV of a set of series (`growth.csv`).
  */
 import { csvLines } from '../util/csv.js';
 import { esc } from '../util/svg.js';
 import type { Volume } from '../volume/volume.js';
 import type { GrowthChange, GrowthFlag, GrowthSeries } from './growth.js';
 import { diameterPlotSvg, volumePlotSvg } from './growth-plots.js';
-import type { Measurements } from './measure.js';
+import type { Measurements, TumourSide } from './measure.js';
 import { figureSvg, intensityWindow, OVERLAY_PALETTES, renderSlice, sliceView, tumourBox, type OverlayPalette } from './report-figures.js';
 
 /** The images of one timepoint, for its thumbnail. */
@@ -25,7 +26,11 @@ export interface GrowthScan {
 
 /** What {@link renderGrowthReport} needs. */
 export interface GrowthReportInput {
-  series: GrowthSeries;
+  /**
+   * The patient's series: one, or one per side of the head (`computeGrowthBySide`), each then
+   * shown in a section of its own.
+   */
+  series: GrowthSeries | readonly GrowthSeries[];
   /** The scans of the series' timepoints (matched by case name). */
   scans: GrowthScan[];
   /** Overlay palette (default `default`: EM red, IM green; `colour-blind`: EM orange, IM blue). */
@@ -67,17 +72,34 @@ function table(s: GrowthSeries): string {
   return `<table class="growth">${head}${rows.join('')}</table>`;
 }
 
-function thumbnail(scan: GrowthScan, palette: OverlayPalette): string {
-  const { label, measurements: m } = scan;
+/** The thumbnail of a scan with the reported diameter of the tumour on `side` (`undefined`: of the scan). */
+function thumbnail(scan: GrowthScan, palette: OverlayPalette, side: TumourSide | undefined): string {
+  const { label } = scan;
+  const m = side && scan.measurements.sides ? scan.measurements.sides[side] : scan.measurements;
+  const onSide = side === undefined || scan.measurements.sides !== undefined || scan.measurements.side === side;
   const t2: Volume = scan.t2 ?? { ...label, data: new Float32Array(label.data.length) };
-  const d = m.guideline.reportedSize.diameter;
+  const d = onSide ? m.guideline.reportedSize.diameter : null;
   const box = tumourBox(label);
   const slice = d !== null ? d.sliceIndex : box === null ? Math.floor((label.shape[0] - 1) / 2) : Math.round(box.centroid[0]);
   const view = sliceView(t2, 'axial', slice, box, { sizePx: 240 });
   const raster = renderSlice(t2, label, view, intensityWindow(t2.data), 0.35, OVERLAY_PALETTES[palette]);
   const line = d === null ? undefined : { voxel: d.endpoints.voxel, text: `${d.mm.toFixed(1)} mm` };
-  return `<figure class="thumb" data-case="${esc(scan.case)}" data-slice="${slice}">${figureSvg(view, raster, line)}<figcaption>${esc(scan.case)}: axial slice ${slice} (0-based) — ${esc(m.guideline.reportedSize.kind)}</figcaption></figure>`;
+  const kind = onSide ? m.guideline.reportedSize.kind : `no tumour on the ${side} side`;
+  return `<figure class="thumb" data-case="${esc(scan.case)}"${side ? ` data-side="${side}"` : ''} data-slice="${slice}">${figureSvg(view, raster, line)}<figcaption>${esc(scan.case)}: axial slice ${slice} (0-based) — ${esc(kind)}</figcaption></figure>`;
 }
+
+/** The summary, plots and table of one series; `h` the heading level of its parts. */
+function seriesSection(s: GrowthSeries, h: 2 | 3): string {
+  return [
+    `<p class="summary"${s.side ? ` data-side="${s.side}"` : ''} id="summary${s.side && h === 3 ? `-${s.side}` : ''}">${esc(s.summary)}</p>`,
+    `<h${h}>Over time</h${h}>`,
+    `<div class="plots">${volumePlotSvg(s)}${diameterPlotSvg(s)}</div>`,
+    `<h${h}>Per scan</h${h}>`,
+    table(s),
+  ].join('\n');
+}
+
+const sideName = (side: TumourSide) => `${side[0].toUpperCase()}${side.slice(1)} side`;
 
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;margin:0 auto;max-width:1240px;padding:16px 24px;color:#1b1b1b;background:#fff}
@@ -97,33 +119,39 @@ figcaption{font-size:.82em;color:#333;margin-top:3px}.sub{color:#555}
  * @example await writeFileAtomic('p1_growth.html', renderGrowthReport({ series, scans }));
  */
 export function renderGrowthReport(input: GrowthReportInput): string {
-  const { series: s } = input;
+  const all: readonly GrowthSeries[] = Array.isArray(input.series) ? input.series : [input.series as GrowthSeries];
+  if (all.length === 0) throw new Error('renderGrowthReport: no series');
+  const s = all[0];
+  const bySide = all.length > 1;
   const palette = input.palette ?? 'default';
   const byCase = new Map(input.scans.map((sc) => [sc.case, sc]));
-  const thumbs = s.timepoints.map((t) => {
+  const thumbs = s.timepoints.flatMap((t) => {
     const scan = byCase.get(t.case);
     if (!scan) throw new Error(`renderGrowthReport: no scan for timepoint '${t.case}'`);
-    return thumbnail(scan, palette);
+    return bySide ? all.map((x) => thumbnail(scan, palette, x.side)) : [thumbnail(scan, palette, undefined)];
   });
   const th = s.thresholds;
+  const where = bySide ? ' · tumour on both sides: each side followed on its own' : '';
   const [em, im] = [OVERLAY_PALETTES[palette][1], OVERLAY_PALETTES[palette][2]].map((c) => `rgb(${c.join(',')})`);
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>Vestibular schwannoma growth — ${esc(s.patient)}</title><style>${CSS}</style></head><body>`,
     `<h1>Vestibular schwannoma growth — <span class="patient">${esc(s.patient)}</span></h1>`,
-    `<p class="sub">${s.timepoints.length} scans · ${s.timeFrom === 'dates' ? 'dated' : 'no dates: ordered by name, no rates'} · analysed ${esc((input.date ?? new Date()).toISOString().slice(0, 16).replace('T', ' '))} UTC</p>`,
+    `<p class="sub">${s.timepoints.length} scans · ${s.timeFrom === 'dates' ? 'dated' : 'no dates: ordered by name, no rates'}${where} · analysed ${esc((input.date ?? new Date()).toISOString().slice(0, 16).replace('T', ' '))} UTC</p>`,
     input.notice ? `<div class="warning" role="alert" id="growth-notice">${esc(input.notice)}</div>` : '',
-    `<p class="summary" id="summary">${esc(s.summary)}</p>`,
-    '<h2>Over time</h2>',
-    `<div class="plots">${volumePlotSvg(s)}${diameterPlotSvg(s)}</div>`,
-    '<h2>Per scan</h2>',
-    table(s),
+    ...(bySide
+      ? [
+          '<p class="warning" role="alert" id="both-sides">Tumour on both sides of the head (NF2, or a false detection on one side): each side is followed on its own below; a diameter or volume of both together would compare different tumours.</p>',
+          ...all.map((x) => `<h2 id="side-${x.side}">${sideName(x.side!)}</h2>\n${seriesSection(x, 3)}`),
+        ]
+      : [seriesSection(s, 2)]),
     `<p class="sub">Reported diameter: the guideline rule (the largest extrameatal axial diameter when the tumour has a real extrameatal part, else the largest whole-tumour axial diameter; Koos I: intracanalicular). ` +
       `Flags: diameter change ≥ ${th.linearMm} mm and whole-tumour volume change ≥ ${th.volumePercent} % are significant (red); ${th.volumeWatchPercent}–${th.volumePercent} % borderline (amber); decreases as large in blue. ` +
       'Rates are per year (volume compounded); doubling time = Δt · ln 2 / ln(V₂/V₁). * the reported measurement differs between the two scans.</p>',
     '<h2>Scans</h2>',
     `<p class="sub">Overlay: <span style="color:${em}">■</span> extrameatal, <span style="color:${im}">■</span> intrameatal; yellow: the reported diameter. Radiological convention (patient right on the image left).</p>`,
+    bySide ? `<p class="sub">Each scan is shown once per side, with that side's reported diameter.</p>` : '',
     `<div class="thumbs">${thumbs.join('')}</div>`,
     input.extraHtml ?? '',
     '<footer class="sub">Generated by meatus. Research software: not a medical device.</footer>',
@@ -132,10 +160,13 @@ export function renderGrowthReport(input: GrowthReportInput): string {
   ].join('\n');
 }
 
-/** The CSV of one or more series: one row per timepoint (`growth.csv`). Numbers in mm, mm³, %, years. */
+/**
+ * The CSV of one or more series: one row per timepoint (`growth.csv`); `side` is the series' side
+ * (empty when no scan holds tumour). Numbers in mm, mm³, %, years.
+ */
 export function growthCsv(series: readonly GrowthSeries[]): string {
   const cols = [
-    'patient', 'case', 'date', 'years', 'volume_im_mm3', 'volume_em_mm3', 'volume_wt_mm3', 'reported_mm', 'reported_kind', 'koos_i',
+    'patient', 'side', 'case', 'date', 'years', 'volume_im_mm3', 'volume_em_mm3', 'volume_wt_mm3', 'reported_mm', 'reported_kind', 'koos_i',
     'prev_diameter_mm', 'prev_volume_wt_mm3', 'prev_volume_wt_pct', 'prev_diameter_mm_per_year', 'prev_volume_pct_per_year', 'prev_doubling_years', 'prev_linear_flag', 'prev_volume_flag',
     'first_diameter_mm', 'first_volume_wt_mm3', 'first_volume_wt_pct', 'first_diameter_mm_per_year', 'first_volume_pct_per_year', 'first_doubling_years', 'first_linear_flag', 'first_volume_flag',
   ];
@@ -146,7 +177,7 @@ export function growthCsv(series: readonly GrowthSeries[]): string {
       : [num(c.diameterMm), num(c.volumeMm3.wholeTumour), num(c.volumePercent.wholeTumour), num(c.diameterMmPerYear), num(c.volumePercentPerYear), num(c.doublingTimeYears), c.linearFlag, c.volumeFlag];
   const rows = series.flatMap((s) =>
     s.timepoints.map((t) => [
-      s.patient, t.case, t.date ?? '', num(t.years), num(t.volumes.intrameatal), num(t.volumes.extrameatal), num(t.volumes.wholeTumour),
+      s.patient, s.side ?? '', t.case, t.date ?? '', num(t.years), num(t.volumes.intrameatal), num(t.volumes.extrameatal), num(t.volumes.wholeTumour),
       num(t.reportedMm), t.reportedKind, String(t.koosI), ...ch(t.sincePrevious), ...ch(t.sinceFirst),
     ]),
   );

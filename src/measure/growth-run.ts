@@ -13,6 +13,9 @@
  *   `<case>_measurements.json` beside the label map (what `meatus segment` writes), else none.
  * - **Dates**: `dates` (a `case,date` CSV, `data/scan-dates.ts`), else a `dates.csv` in the (single)
  *   input folder or dataset root, else none: the scans are ordered by their `<patient>_t<k>` names.
+ * - **Sides**: a patient whose scans hold tumour on both sides of the head gets one series per side
+ *   (`computeGrowthBySide`): two entries in `growth.json` and `growth.csv` (its `side` column), and
+ *   a section per side in the report.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,9 +25,9 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkOutput, makeDirs } from '../util/output-path.js';
 import { readNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
-import { computeGrowth, resolveGrowthThresholds, type GrowthSeries, type GrowthThresholds } from './growth.js';
+import { computeGrowthBySide, resolveGrowthThresholds, type GrowthSeries, type GrowthThresholds } from './growth.js';
 import { growthCsv, renderGrowthReport, type GrowthScan } from './growth-report.js';
-import { measure } from './measure.js';
+import { measure, type Measurements } from './measure.js';
 import type { OverlayPalette } from './report-figures.js';
 
 /** Options of {@link runGrowth}. */
@@ -55,6 +58,7 @@ export interface GrowthRunOptions {
 
 /** What {@link runGrowth} wrote. */
 export interface GrowthRunResult {
+  /** One series per patient, or one per side for a patient with tumour on both sides. */
   series: GrowthSeries[];
   files: string[];
 }
@@ -164,19 +168,22 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
         if (t2.shape.some((s, k) => s !== label.shape[k])) throw new Error(`${t2Path}: shape ${t2.shape.join('×')} differs from its label map ${f.label} (${label.shape.join('×')})`);
       }
       scans.push({ case: id.name, t2, label: labelU8, measurements });
-      o.log?.(`${id.name}: reported size ${measurements.guideline.reportedSize.mm.toFixed(1)} mm, whole tumour ${measurements.volumes.wholeTumour.mm3.toFixed(0)} mm³${t2Path ? '' : ' (no T2 found: thumbnail without it)'}`);
+      const size = (m: Measurements) => `reported size ${m.guideline.reportedSize.mm.toFixed(1)} mm, whole tumour ${m.volumes.wholeTumour.mm3.toFixed(0)} mm³`;
+      const sides = measurements.sides;
+      const what = sides ? `both sides: left ${size(sides.left)}; right ${size(sides.right)}` : size(measurements);
+      o.log?.(`${id.name}: ${what}${t2Path ? '' : ' (no T2 found: thumbnail without it)'}`);
     }
     const inputs = scans.map((s) => ({ case: s.case, date: dates?.get(s.case) ?? null, measurements: s.measurements }));
     if (dates !== null && inputs.every((i) => i.date === null)) {
       throw new Error(`${datesFile}: no date for any scan of patient '${patient}' (${inputs.map((i) => i.case).join(', ')})`);
     }
-    const s = computeGrowth(patient, inputs, thresholds);
-    series.push(s);
-    const html = renderGrowthReport({ series: s, scans, palette: o.palette, notice: o.notice, extraHtml: o.extraHtml ? await o.extraHtml(scans) : undefined });
+    const bySide = computeGrowthBySide(patient, inputs, thresholds);
+    series.push(...bySide);
+    const html = renderGrowthReport({ series: bySide, scans, palette: o.palette, notice: o.notice, extraHtml: o.extraHtml ? await o.extraHtml(scans) : undefined });
     const path = join(o.out, `${patient}_growth.html`);
     await writeFileAtomic(path, html);
     files.push(path);
-    o.log?.(`${patient}: ${s.summary}`);
+    for (const s of bySide) o.log?.(`${patient}: ${s.summary}`);
   }
   const json = { meatus: 'growth', thresholds, datesFile: datesFile === null ? null : resolve(datesFile), patients: series };
   await writeFileAtomic(join(o.out, 'growth.json'), JSON.stringify(json, null, 2) + '\n');

@@ -23,8 +23,16 @@
  *
  * Without dates, timepoints keep the order they are given in (the `<patient>_t<k>` names), and
  * every per-year quantity is `null`.
+ *
+ * **Sides**: a tumour is followed on its own side of the head. When a patient's scans hold tumour
+ * on both sides (NF2, or a false detection), or on the left at one scan and on the right at another,
+ * {@link computeGrowthBySide} gives one series per side, each from that side's measurements
+ * (`Measurements.sides`, `Measurements.side`; a scan without tumour on that side counts as no tumour
+ * there): a diameter or volume of both sides together would compare different tumours. The side is
+ * `measure`'s: by the sign of RAS x at each component's centroid, so it assumes the scanner's
+ * left–right origin lies between the two ears, as it does for a head at the isocentre.
  */
-import type { Measurements } from './measure.js';
+import type { Measurements, TumourSide } from './measure.js';
 import type { ReportedKind } from './guideline.js';
 import { isoTime } from '../data/scan-dates.js';
 
@@ -97,6 +105,11 @@ export interface GrowthTimepoint {
 /** A patient's growth over time. */
 export interface GrowthSeries {
   patient: string;
+  /**
+   * The side of the head this series follows, when it is one of {@link computeGrowthBySide}'s two
+   * (tumour on both sides); absent otherwise.
+   */
+  side?: TumourSide;
   /** Where the order and times come from. */
   timeFrom: 'dates' | 'names';
   thresholds: GrowthThresholds;
@@ -178,6 +191,43 @@ export function resolveGrowthThresholds(partial: Partial<GrowthThresholds> = {})
  * @example computeGrowth('VS_p001', [{ case: 'VS_p001_t01', date: '2020-01-01', measurements: m1 }, …]).summary
  */
 export function computeGrowth(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds> = {}): GrowthSeries {
+  return growthOf(patient, inputs, thresholds, null, undefined);
+}
+
+/** The sides of the head that hold tumour in any of the scans, left first. */
+function sidesOf(inputs: readonly GrowthInput[]): TumourSide[] {
+  const held = new Set<TumourSide>();
+  for (const { measurements: m } of inputs) {
+    if (m.sides) {
+      held.add('left');
+      held.add('right');
+    } else if (m.side) held.add(m.side);
+  }
+  return (['left', 'right'] as const).filter((s) => held.has(s));
+}
+
+/**
+ * The growth of one patient's scans side by side (see the file comment): one series per side when
+ * the scans hold tumour on both sides of the head (at one scan, or one side at one scan and the
+ * other at another), each with its `side`; else `[computeGrowth(…)]`.
+ * @throws As {@link computeGrowth}.
+ * @example computeGrowthBySide('VS_p007', scans).map((s) => `${s.side}: ${s.summary}`)
+ */
+export function computeGrowthBySide(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds> = {}): GrowthSeries[] {
+  const sides = sidesOf(inputs);
+  if (sides.length < 2) return [computeGrowth(patient, inputs, thresholds)];
+  return sides.map((side) => growthOf(patient, inputs, thresholds, side, side));
+}
+
+/** Volumes and reported size of one scan, or of one side of it (`null`: no tumour there). */
+function sidePart(m: Measurements, side: TumourSide | null): Pick<Measurements, 'volumes' | 'guideline'> | null {
+  if (side === null) return m;
+  if (m.sides) return m.sides[side];
+  return m.side === side ? m : null;
+}
+
+/** {@link computeGrowth} of the scans' `part` (`null`: all of each scan), the series labelled `side`. */
+function growthOf(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds>, part: TumourSide | null, side: TumourSide | undefined): GrowthSeries {
   const t = resolveGrowthThresholds(thresholds);
   if (inputs.length === 0) throw new Error(`growth of ${patient}: no scans`);
   const seen = new Set<string>();
@@ -204,16 +254,16 @@ export function computeGrowth(patient: string, inputs: readonly GrowthInput[], t
   }
   const t0 = dated.length > 0 ? times.get(order[0].case)! : 0;
   const tps: GrowthTimepoint[] = order.map((s) => {
-    const m = s.measurements;
-    const r = m.guideline.reportedSize;
+    const m = sidePart(s.measurements, part);
+    const r = m?.guideline.reportedSize;
     return {
       case: s.case,
       date: s.date ?? null,
       years: dated.length > 0 ? (times.get(s.case)! - t0) / YEAR_MS : null,
-      volumes: { extrameatal: m.volumes.extrameatal.mm3, intrameatal: m.volumes.intrameatal.mm3, wholeTumour: m.volumes.wholeTumour.mm3 },
-      reportedMm: r.mm,
-      reportedKind: r.kind,
-      koosI: r.koosI,
+      volumes: m ? { extrameatal: m.volumes.extrameatal.mm3, intrameatal: m.volumes.intrameatal.mm3, wholeTumour: m.volumes.wholeTumour.mm3 } : { extrameatal: 0, intrameatal: 0, wholeTumour: 0 },
+      reportedMm: r?.mm ?? 0,
+      reportedKind: r?.kind ?? 'none',
+      koosI: r?.koosI ?? false,
       sincePrevious: null,
       sinceFirst: null,
     };
@@ -222,7 +272,7 @@ export function computeGrowth(patient: string, inputs: readonly GrowthInput[], t
     tps[i].sincePrevious = change(tps[i - 1], tps[i], t);
     tps[i].sinceFirst = change(tps[0], tps[i], t);
   }
-  const series: GrowthSeries = { patient, timeFrom: dated.length > 0 ? 'dates' : 'names', thresholds: t, timepoints: tps, summary: '' };
+  const series: GrowthSeries = { patient, ...(side ? { side } : {}), timeFrom: dated.length > 0 ? 'dates' : 'names', thresholds: t, timepoints: tps, summary: '' };
   series.summary = growthSummary(series);
   return series;
 }
@@ -231,14 +281,16 @@ const FLAG_WORDS: Record<GrowthFlag, string> = { significant: 'significant', bor
 
 /**
  * The summary sentence of a series: the reported diameter's change from the first to the last
- * scan with its flag, then the whole-tumour volume's with its flag and doubling time.
+ * scan with its flag, then the whole-tumour volume's with its flag and doubling time; after the
+ * series' side ("Right side: ") when it has one.
  * @example "Extrameatal axial diameter grew 3.1 mm (12.0 → 15.1 mm) in 14 months: significant (≥ 2 mm). …"
  */
 export function growthSummary(s: GrowthSeries): string {
   const first = s.timepoints[0];
   const last = s.timepoints[s.timepoints.length - 1];
+  const on = s.side ? `${s.side[0].toUpperCase()}${s.side.slice(1)} side: ` : '';
   if (s.timepoints.length < 2 || last.sinceFirst === null) {
-    return `One scan (${first.case}): reported size ${first.reportedMm.toFixed(1)} mm; growth needs two or more scans.`;
+    return `${on}One scan (${first.case}): reported size ${first.reportedMm.toFixed(1)} mm; growth needs two or more scans.`;
   }
   const c = last.sinceFirst;
   const span = c.years === null ? `over ${s.timepoints.length} scans` : `in ${Math.round(c.years * 12)} months`;
@@ -253,5 +305,5 @@ export function growthSummary(s: GrowthSeries): string {
       : `whole-tumour volume ${vp >= 0 ? '+' : '−'}${Math.abs(vp).toFixed(0)} % (${first.volumes.wholeTumour.toFixed(0)} → ${last.volumes.wholeTumour.toFixed(0)} mm³): ${FLAG_WORDS[c.volumeFlag]} (threshold ${s.thresholds.volumePercent} %)`;
   const dt = c.doublingTimeYears === null ? '' : c.doublingTimeYears > 0 ? `, doubling time ${c.doublingTimeYears.toFixed(1)} years` : `, halving time ${(-c.doublingTimeYears).toFixed(1)} years`;
   const switched = s.timepoints.some((tp) => tp.sincePrevious?.kindChanged) ? ' The reported measurement changes between scans (extrameatal vs whole-tumour diameter): compare with care.' : '';
-  return `${linear}; ${vol}${dt}.${switched}`;
+  return `${on}${linear}; ${vol}${dt}.${switched}`;
 }

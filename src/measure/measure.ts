@@ -59,7 +59,17 @@ export interface Measurements {
    * the patient's left.
    */
   sides?: { left: Measurements; right: Measurements };
+  /**
+   * The side of the head the tumour lies on when it lies on one side only (RAS x < 0: the patient's
+   * left, by the centroid of each 26-connected component, as `sides`); absent without tumour and
+   * when `sides` is present. Growth over time follows each side with it (`growth.ts`). Like `sides`
+   * it takes the scanner's left–right origin (RAS x = 0) to lie between the ears.
+   */
+  side?: TumourSide;
 }
+
+/** A side of the patient's head. */
+export type TumourSide = 'left' | 'right';
 
 /**
  * Measures a label map (0 background, 1 extrameatal, 2 intrameatal by default).
@@ -78,6 +88,7 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   const m = measureOne(label, opts);
   const split = splitSides(label.data, label.shape, label.affine);
   if (split === null) return m;
+  if ('side' in split) return { ...m, side: split.side };
   const side = (data: Uint8Array) => measureOne({ ...label, data }, opts);
   const sides = { left: side(split.left), right: side(split.right) };
   const ml = (x: Measurements) => `${x.volumes.wholeTumour.ml.toFixed(2)} mL`;
@@ -90,9 +101,9 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
 
 /**
  * The label map split into the patient's left and right (RAS x < 0 and ≥ 0, by the centroid of each
- * 26-connected tumour component), or null when all the tumour is on one side.
+ * 26-connected tumour component); `{ side }` when all the tumour is on one side; null without tumour.
  */
-function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left: Uint8Array; right: Uint8Array } | null {
+function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left: Uint8Array; right: Uint8Array } | { side: TumourSide } | null {
   const [nz, ny, nx] = shape;
   const rasX = (x: number, y: number, z: number) => affine[0] * x + affine[1] * y + affine[2] * z + affine[3];
   // A cheap pass first: most label maps hold tumour on one side only.
@@ -107,7 +118,7 @@ function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left:
       }
     }
   }
-  if (!(left && right)) return null;
+  if (!(left && right)) return left ? { side: 'left' } : right ? { side: 'right' } : null;
   const wt = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) wt[i] = 1;
   const { labels, count } = labelComponents(wt, shape, 26);
@@ -127,7 +138,9 @@ function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left:
     const k = labels[i];
     if (k !== 0) (sum[k] / n[k] < 0 ? out.left : out.right)[i] = data[i];
   }
-  if (!out.left.some((v) => v !== 0) || !out.right.some((v) => v !== 0)) return null;
+  // A component across the midline belongs to its centroid's side: all may be on one side.
+  if (!out.right.some((v) => v !== 0)) return { side: 'left' };
+  if (!out.left.some((v) => v !== 0)) return { side: 'right' };
   return out;
 }
 

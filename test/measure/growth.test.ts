@@ -3,8 +3,9 @@
 // growth the measured growth must match.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeGrowth, doublingTime, resolveGrowthThresholds, type GrowthInput } from '../../src/measure/growth.js';
-import { growthCsv } from '../../src/measure/growth-report.js';
+import { computeGrowth, computeGrowthBySide, doublingTime, resolveGrowthThresholds, type GrowthInput } from '../../src/measure/growth.js';
+import { growthCsv, renderGrowthReport, type GrowthScan } from '../../src/measure/growth-report.js';
+import { diagonalAffine } from '../../src/volume/volume.js';
 import { measure, type Measurements } from '../../src/measure/index.js';
 import { generateSeries, setGrowthFactor, addMonths } from '../../src/data/phantom/longitudinal.js';
 import type { ReportedKind } from '../../src/measure/guideline.js';
@@ -56,7 +57,7 @@ test('computeGrowth: changes, rates and doubling time between dated scans', () =
   assert.equal(s.summary, 'Extrameatal axial diameter grew 3.0 mm (10.0 → 13.0 mm) in 30 months: significant (threshold 2 mm); whole-tumour volume +100 % (1000 → 2000 mm³): significant (threshold 20 %), doubling time 2.5 years.');
   const csv = growthCsv([s]).trim().split('\n');
   assert.equal(csv.length, 4);
-  assert.match(csv[2], /^P,P_t2,2021-01-01,1\.002053,110,990,1100,11\.5,extrameatal axial diameter,false,1\.5,100,10,/);
+  assert.match(csv[2], /^P,,P_t2,2021-01-01,1\.002053,110,990,1100,11\.5,extrameatal axial diameter,false,1\.5,100,10,/);
 });
 
 test('computeGrowth: flags on both sides of each threshold (2 mm, 20 %, 10 %), thresholds as options', () => {
@@ -91,6 +92,78 @@ test('computeGrowth: order from dates, else from the names; errors name the case
   assert.throws(() => computeGrowth('P', [scan('P_t1', null, 1, 1), scan('P_t1', null, 1, 1)]), /case 'P_t1' is given twice/);
   assert.throws(() => computeGrowth('P', []), /no scans/);
   assert.match(computeGrowth('P', [scan('P_t1', null, 1000, 10)]).summary, /^One scan \(P_t1\)/);
+});
+
+test('computeGrowthBySide: tumour on both sides is followed per side; one side keeps one series', () => {
+  const one = (m: Measurements, side: 'left' | 'right'): Measurements => ({ ...m, side });
+  // Both sides: the whole label's volumes add up; its diameter spans the head (40 mm).
+  const both = (left: Measurements, right: Measurements): Measurements => ({ ...fake(left.volumes.wholeTumour.mm3 + right.volumes.wholeTumour.mm3, 40), sides: { left, right } }) as Measurements;
+  // t1: left 1000 mm³ (10 mm) only; t2: left 1500 mm³ (12.5 mm) and right 200 mm³ (6 mm); t3: right 300 mm³ (8 mm) only.
+  const scans: GrowthInput[] = [
+    { case: 'P_t1', date: '2020-01-01', measurements: one(fake(1000, 10), 'left') },
+    { case: 'P_t2', date: '2021-01-01', measurements: both(fake(1500, 12.5), fake(200, 6, 100, 'whole-tumour axial diameter')) },
+    { case: 'P_t3', date: '2022-01-01', measurements: one(fake(300, 8, 150, 'whole-tumour axial diameter'), 'right') },
+  ];
+  const [left, right] = computeGrowthBySide('P', scans);
+  assert.deepEqual([left.side, right.side], ['left', 'right']);
+  assert.deepEqual(left.timepoints.map((t) => t.volumes.wholeTumour), [1000, 1500, 0]);
+  assert.deepEqual(left.timepoints.map((t) => t.reportedKind), ['extrameatal axial diameter', 'extrameatal axial diameter', 'none']);
+  assert.deepEqual(right.timepoints.map((t) => t.volumes.wholeTumour), [0, 200, 300]);
+  assert.deepEqual(right.timepoints.map((t) => t.reportedMm), [0, 6, 8]);
+  // Right: 200 → 300 mm³ in 366 days: +50 %, significant; 6 → 8 mm: +2 mm, significant; from 0 no %.
+  close(right.timepoints[2].sincePrevious!.volumePercent.wholeTumour, 50, 'right ΔV %');
+  assert.deepEqual([right.timepoints[2].sincePrevious!.linearFlag, right.timepoints[2].sincePrevious!.volumeFlag], ['significant', 'significant']);
+  assert.equal(right.timepoints[2].sinceFirst!.volumePercent.wholeTumour, null);
+  assert.match(left.summary, /^Left side: Reported size shrank 10\.0 mm \(10\.0 → 0\.0 mm\) in 24 months/);
+  assert.match(right.summary, /^Right side: Whole-tumour axial diameter grew 8\.0 mm \(0\.0 → 8\.0 mm\) in 24 months: significant .*whole-tumour volume from 0\./);
+  // Without the split the series would mix the two tumours: 1000 → 1700 → 300 mm³.
+  assert.deepEqual(computeGrowth('P', scans).timepoints.map((t) => t.volumes.wholeTumour), [1000, 1700, 300]);
+  assert.equal(computeGrowth('P', scans).side, undefined);
+  const csv = growthCsv([left, right]).trim().split('\n');
+  assert.equal(csv[0].split(',').slice(0, 3).join(','), 'patient,side,case');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(',')), ['P,left,P_t1', 'P,left,P_t2', 'P,left,P_t3', 'P,right,P_t1', 'P,right,P_t2', 'P,right,P_t3']);
+  // One side only (all three on the right): one series, as computeGrowth.
+  const rightOnly = scans.map((s) => ({ ...s, measurements: one(fake(1000, 10), 'right') }));
+  const single = computeGrowthBySide('P', rightOnly);
+  assert.equal(single.length, 1);
+  assert.equal(single[0].side, undefined);
+  assert.match(single[0].summary, /^Extrameatal axial diameter did not change/);
+  // No tumour at all: one series, no side.
+  const none = computeGrowthBySide('P', [scan('P_t1', null, 0, 0, 'none'), scan('P_t2', null, 0, 0, 'none')]);
+  assert.deepEqual([none.length, none[0].side], [1, undefined]);
+});
+
+test('renderGrowthReport: a section, a summary and thumbnails per side', () => {
+  // A 4 × 4 × 20 label, 1 mm voxels, RAS x = voxel x − 10: a left tumour at x 2–3, a right one at x 15–17.
+  const affine = diagonalAffine([1, 1, 1]);
+  affine[3] = -10;
+  const shape: [number, number, number] = [4, 4, 20];
+  const at = (z: number, y: number, x: number) => (z * 4 + y) * 20 + x;
+  const make = (right: boolean) => {
+    const data = new Uint8Array(320);
+    for (let z = 1; z < 3; z++) for (let y = 1; y < 3; y++) for (let x = 2; x < 4; x++) data[at(z, y, x)] = 1;
+    if (right) for (let x = 15; x < 18; x++) data[at(1, 1, x)] = 2;
+    return { data, shape, spacing: [1, 1, 1] as [number, number, number], affine };
+  };
+  const labels = [make(false), make(true)];
+  const ms = labels.map((l) => measure(l));
+  assert.equal(ms[0].side, 'left');
+  assert.ok(ms[1].sides);
+  const scans: GrowthScan[] = labels.map((label, k) => ({ case: `P_t${k + 1}`, t2: null, label, measurements: ms[k] }));
+  const series = computeGrowthBySide('P', scans.map((s, k) => ({ case: s.case, date: `202${k}-01-01`, measurements: s.measurements })));
+  assert.deepEqual(series.map((s) => s.side), ['left', 'right']);
+  const html = renderGrowthReport({ series, scans, date: new Date(0) });
+  assert.match(html, /id="both-sides"/);
+  assert.match(html, /<h2 id="side-left">Left side<\/h2>[^]*<h2 id="side-right">Right side<\/h2>/);
+  assert.ok(html.includes(`id="summary-left">${series[0].summary}`));
+  assert.ok(html.includes(`id="summary-right">${series[1].summary.replace(/→/g, '→')}`));
+  assert.equal((html.match(/<figure class="thumb"/g) ?? []).length, 4, 'two scans × two sides');
+  assert.match(html, /data-case="P_t1" data-side="right"[^]*?no tumour on the right side/);
+  // One series: no side sections.
+  const one = renderGrowthReport({ series: computeGrowth('P', [{ case: 'P_t1', date: null, measurements: ms[0] }]), scans: [scans[0]], date: new Date(0) });
+  assert.doesNotMatch(one, /both-sides|side-left/);
+  assert.match(one, /1 scans · no dates: ordered by name, no rates · analysed/);
+  assert.throws(() => renderGrowthReport({ series: [], scans }), /no series/);
 });
 
 test('longitudinal phantom: measured growth equals the set growth within the voxel discretisation', () => {

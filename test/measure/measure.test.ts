@@ -133,6 +133,17 @@ test('measure: tumour on both sides (NF2) is also measured per side, by the cent
   assert.equal(m.diameters3d.wholeTumour?.mm.toFixed(3), Math.hypot(15, 1, 1).toFixed(3));
   assert.equal(m.sides.right.diameters3d.wholeTumour?.mm, 2);
   assert.equal(m.sides.left.sides, undefined);
+  assert.equal(m.side, undefined, 'both sides: no single side');
+  // One side only: `side`, no `sides`.
+  const rightOnly = Uint8Array.from(data, (v, i) => (i % 20 >= 10 ? v : 0));
+  const r = measure({ data: rightOnly, shape, spacing: [1, 1, 1], affine });
+  assert.deepEqual([r.side, r.sides], ['right', undefined]);
+  // A component across the midline (voxels x 8 … 11, RAS x −2 … 1, centroid −0.5) is on the left.
+  const across = new Uint8Array(320);
+  for (let x = 8; x < 12; x++) across[at(2, 2, x)] = 1;
+  const a = measure({ data: across, shape, spacing: [1, 1, 1], affine });
+  assert.deepEqual([a.side, a.sides], ['left', undefined]);
+  assert.equal(measure({ data: new Uint8Array(320), shape, spacing: [1, 1, 1], affine }).side, undefined, 'no tumour: no side');
   assert.match(m.notes.join(' '), /both sides of the head \(left 0\.01 mL, right 0\.00 mL/);
   const text = formatMeasurements(m);
   assert.match(text, /^Tumour on both sides of the head .*\nLeft side:\n {2}Extrameatal volume: 8\.0 mm³/);
