@@ -188,7 +188,7 @@ function qualityModel(models: Models, info: ReportModel): QualityModel {
 async function checkInput(path: string, models: Models, nonfinite: NonfinitePolicy): Promise<string[]> {
   const raw = await readNifti(path);
   const t2 = checkInputImage(raw, path, nonfinite);
-  // The localiser is skipped on scans smaller than its field (segment() says so); only the stages must fit.
+  // The localiser is skipped on scans within one of its patches (segment() says so); only the stages must fit.
   const stages = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2];
   for (const m of stages) {
     const thin = thinImageReason([t2], m.plan);

@@ -11,7 +11,7 @@ import { voxelCount, volumeLike, type Vec3, type Volume } from '../volume/volume
 import { maskToPreprocessedGrid } from '../preprocess/preprocess.js';
 import type { Model } from './model.js';
 import { argmax, predictCase, type PredictOptions } from './predict.js';
-import { thinImageReason } from '../preprocess/input-check.js';
+import { fitsOnePatch, thinImageReason } from '../preprocess/input-check.js';
 import { MAX_LISTED, segmentLocalised } from './segment-localised.js';
 
 /**
@@ -109,11 +109,12 @@ function checkModels(models: Models): void {
 export function segment(t2: Volume, models: Models, o: SegmentOptions = {}): SegmentResult {
   checkModels(models);
   if ('stage1' in models && models.localiser && o.localise !== false) {
-    const small = thinImageReason([t2], models.localiser.plan);
+    const small = fitsOnePatch([t2], models.localiser.plan) || thinImageReason([t2], models.localiser.plan) !== null;
     if (!small) return segmentLocalised(t2, { stage1: models.stage1, stage2: models.stage2, localiser: models.localiser }, o);
-    // A scan smaller than the localiser's field is already a crop: the stages run over all of it.
+    // A scan within one localiser patch (or thinner than half of one) is already a crop: the stages
+    // run over all of it. The localiser was trained on whole heads; on a crop it fires at the borders.
     const r = segment(t2, { stage1: models.stage1, stage2: models.stage2 }, o);
-    r.notes.unshift('the localiser did not run: the scan is smaller than its field of view (a crop already), so stages 1 and 2 ran over the whole scan');
+    r.notes.unshift('the localiser did not run: the scan fits in one of its patches (a crop already), so stages 1 and 2 ran over the whole scan');
     return r;
   }
   const n = voxelCount(t2.shape);

@@ -233,7 +233,11 @@ export function segmentLocalised(t2: Volume, models: { stage1: Model; stage2: Mo
   const wholeTumour = volumeLike(t2, wt);
   seconds.stage1 = (performance.now() - t0) / 1000;
   if (components.kept === 0) {
-    notes.push('stage 1 found no tumour in the localised regions: the label map is empty');
+    notes.push(
+      components.found === 0
+        ? 'stage 1 found no tumour in the localised regions: the label map is empty'
+        : `stage 1 found ${components.found} region${components.found === 1 ? '' : 's'} (the largest ${found[0].volumeMm3} mm³) in the localised regions, none meeting a tumour the localiser found: all dropped, the label map is empty`,
+    );
     return { label: empty(), wholeTumour, localisation, components, seconds, notes };
   }
 

@@ -185,6 +185,13 @@ function componentsCheck(c: QualityComponents | undefined): QualityCheck {
   const result = (status: QualityStatus, message: string): QualityCheck => ({ id: 'components', status, value, expected, message });
   if (c.found === 0) return result('ok', 'Stage 1 found no tumour.');
   const regions = `${c.found} separate region${c.found === 1 ? '' : 's'}`;
+  if (c.kept === 0) {
+    // Localised: no stage-1 region met a region the localiser found (the localiser fired elsewhere).
+    return result(
+      'warning',
+      `Stage 1 found ${regions} (the largest ${ml(dropped[0].volumeMm3)}) but kept none: none met a tumour the localiser found, so the label map is empty. A tumour may have been missed: review the scan, or segment it with --no-localise.`,
+    );
+  }
   const large = dropped.length > 0 && (dropped[0].volumeMm3 >= DROPPED_COMPONENT_MM3 || dropped[0].volumeMm3 >= DROPPED_COMPONENT_FRACTION * keptMm3);
   if (large) {
     const kept = c.kept === 1 ? `kept only the largest (${ml(keptMm3)})` : `kept ${c.kept} (${ml(keptMm3)} together)`;

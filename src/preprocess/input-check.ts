@@ -50,6 +50,24 @@ export function checkInputImage<V extends Volume>(vol: V, file: string, policy: 
   return { ...vol, data };
 }
 
+/** The images' shape once oriented (RAS), cropped to non-zero and resampled to the plan's spacing. */
+function planShape(images: Volume[], plan: Pick<Plan, 'spacing'>): Vec3 {
+  const r = canonicalReorientation(images[0].affine);
+  const box = nonzeroBox(images);
+  const size = reorientVec3(box.end.map((e, a) => e - box.start[a]) as Vec3, r);
+  return resampledShape(size, reorientVec3(images[0].spacing, r), plan.spacing);
+}
+
+/**
+ * Whether the images fit in one patch of the plan along every axis once oriented, cropped to
+ * non-zero and resampled to its spacing: one tile covers them (a localiser adds nothing there —
+ * the scan is a crop already).
+ * @example fitsOnePatch([crop48x63x63mm], localiserPlan) // true for a 64 × 96 × 96 mm patch
+ */
+export function fitsOnePatch(images: Volume[], plan: Pick<Plan, 'spacing' | 'patchSize'>): boolean {
+  return planShape(images, plan).every((n, a) => n <= plan.patchSize[a]);
+}
+
 /**
  * Why an image is too thin for a model — fewer voxels than half the model's patch along some axis
  * once oriented, cropped to non-zero and resampled to the plan's spacing — or null when it is
@@ -59,10 +77,7 @@ export function checkInputImage<V extends Volume>(vol: V, file: string, policy: 
  * @example thinImageReason(singleSlice, plan) // 'is 1 voxel along z (S–I) at 1.2 mm …'
  */
 export function thinImageReason(images: Volume[], plan: Pick<Plan, 'spacing' | 'patchSize'>): string | null {
-  const r = canonicalReorientation(images[0].affine);
-  const box = nonzeroBox(images);
-  const size = reorientVec3(box.end.map((e, a) => e - box.start[a]) as Vec3, r);
-  const shape = resampledShape(size, reorientVec3(images[0].spacing, r), plan.spacing);
+  const shape = planShape(images, plan);
   const names = ['z (S–I)', 'y (A–P)', 'x (R–L)'];
   for (let a = 0; a < 3; a++) {
     const need = Math.ceil(plan.patchSize[a] / 2);

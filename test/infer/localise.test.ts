@@ -223,6 +223,12 @@ test('localised segmentation: nothing found → empty label in one pass; everyth
     assert.ok(all.label.data.every((v, i) => v === full.label.data[i]), 'same labels as full-volume inference');
     assert.deepEqual(all.components, full.components);
     assert.throws(() => segment(t2, { ...models, localiser: models.stage2 }), /localiser .* trained for 'split'/);
+    // A scan within one localiser patch (8 × 16 × 16 voxels of 1 mm) is a crop: the stages alone.
+    const crop: Volume = { ...t2, shape: [8, 16, 16], data: t2.data.slice(0, 8 * 16 * 16) };
+    const c = segment(crop, models, { localiserThreshold: 1 - 1e-7 });
+    assert.equal(c.localisation, undefined);
+    assert.deepEqual(Object.keys(c.seconds), ['stage1', 'stage2']);
+    assert.match(c.notes[0], /^the localiser did not run: the scan fits in one of its patches/);
   } finally {
     Object.values(models).forEach((m) => m.dispose());
   }

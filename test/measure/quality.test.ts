@@ -216,6 +216,11 @@ test('components: a dropped region of ≥ 100 mm³ or ≥ 10 % of the kept volum
   assert.equal(near.status, 'warning');
   assert.match(near.message, /a dropped one of 0\.06 mL is comparable in size to what was kept \(at least 10 % of it\), so the choice between them is uncertain/);
   assert.equal(quality(label).get('components')!.status, 'not-applicable');
+  // Localised: found but none kept (no stage-1 region met a localiser tumour) — an empty label that says so.
+  const none = quality(box(GRID, RAS, [0, 0], [0, 0], [0, 0]), { components: { found: 1, kept: 0, components: [{ volumeMm3: 94.951, kept: false }] } }).get('components')!;
+  assert.equal(none.status, 'warning');
+  assert.equal(none.value, '1 found, 0 kept (0.00 mL); largest dropped 0.09 mL');
+  assert.equal(none.message, 'Stage 1 found 1 separate region (the largest 0.09 mL) but kept none: none met a tumour the localiser found, so the label map is empty. A tumour may have been missed: review the scan, or segment it with --no-localise.');
 });
 
 test('two regions kept (NF2): the components warn that they are added up; the size check judges the volume only', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { cli } from '../cli/run-cli.js';
 import { checkDataset } from '../../src/data/check.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../../src/data/nnunet.js';
-import { checkInputImage, thinImageReason } from '../../src/preprocess/input-check.js';
+import { checkInputImage, fitsOnePatch, thinImageReason } from '../../src/preprocess/input-check.js';
 import { preprocessCase, preprocessDataset } from '../../src/preprocess/preprocess.js';
 import { makePlan, readPlan } from '../../src/preprocess/plan.js';
 import { tinyPlan, tinyRawDataset } from '../cli/tiny-dataset.js';
@@ -79,6 +79,17 @@ test('an all-zero image and a single 2-D slice are refused with the reason', () 
   assert.match(thinImageReason([sag], plan) ?? '', /^is 2 voxels along x \(R–L\) at the model's 0\.8 mm \(1\.6 mm/);
   assert.equal(thinImageReason([scan([12, 60, 50], [1.2, 0.8, 0.8])], plan), null, '12 slices of 1.2 mm are enough');
   assert.match(thinImageReason([scan([11, 60, 50], [1.2, 0.8, 0.8])], plan) ?? '', /is 11 voxels along z/);
+});
+
+test('fitsOnePatch: a crop within one patch of the plan (at its spacing, all axes), a head beyond it', () => {
+  const loc = { spacing: [2, 2, 2] as Vec3, patchSize: [32, 48, 48] as Vec3 }; // the built-in localiser's: 64 × 96 × 96 mm
+  // The tour's crop phantom: 37 × 113 × 113 at 1.29 × 0.56 × 0.56 mm = 47.7 × 63.3 × 63.3 mm → 24 × 32 × 32 voxels.
+  assert.equal(fitsOnePatch([scan([37, 113, 113], [1.29, 0.56, 0.56])], loc), true);
+  // 96 mm across fits exactly (48 voxels); 98 mm does not.
+  assert.equal(fitsOnePatch([scan([32, 96, 96], [2, 1, 1])], loc), true);
+  assert.equal(fitsOnePatch([scan([32, 98, 96], [2, 1, 1])], loc), false);
+  // A CISS head: 120 × 157 × 157 mm.
+  assert.equal(fitsOnePatch([scan([80, 384, 384], [1.5, 0.41, 0.41])], loc), false);
 });
 
 test('segment refuses a NaN scan, an all-zero scan and a single slice before segmenting anything', async () => {
