@@ -3,10 +3,12 @@
  * scans it segments first) and scan dates — as `growth.json`, `growth.csv` and one HTML report
  * per patient. The work is `runGrowth` (`src/measure/growth-run.ts`).
  */
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { oneOf, parseCommand, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
-import { runGrowth } from '../measure/growth-run.js';
+import { datesBeside, runGrowth } from '../measure/growth-run.js';
+import { resolveGrowthThresholds } from '../measure/growth.js';
 import { viewerHtml } from '../measure/viewer.js';
 
 /** One-line description for `meatus --help`. */
@@ -16,11 +18,13 @@ const USAGE = `usage: meatus growth INPUT... --out DIR [options]
 
   INPUT            label maps (.nii/.nii.gz, 0 background, 1 extrameatal, 2 intrameatal) or folders
                    of them: meatus segment's output, or an nnU-Net dataset (its labelsTr/); with
-                   --segment, T2 scans or folders of them, segmented first (into DIR/segmentation)
+                   --segment, T2 scans, folders of them or an nnU-Net dataset (its imagesTr/),
+                   segmented first (into DIR/segmentation)
   --out DIR        writes growth.json, growth.csv and <patient>_growth.html
 
   --dates CSV      scan dates, a 'case,date' CSV with ISO dates (default: dates.csv in the input
-                   folder; without dates the scans are ordered by their <patient>_t<k> names)
+                   folder, or in the dataset above its labelsTr/ or imagesTr/; without dates the
+                   scans are ordered by their <patient>_t<k> names)
   --images DIR     T2 scans for the thumbnails and the viewer (<case>_0000.nii.gz or <case>.nii.gz;
                    default: imagesTr/ of a dataset, or the input recorded by meatus segment)
   --pattern RE     case-name pattern with a 'patient' group (default: <patient>_t<k>)
@@ -50,6 +54,8 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
 } as const;
 
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand({ name: 'growth', usage: USAGE, options: OPTIONS, required: ['out'], positionals: { min: 1, max: Infinity, name: 'INPUT' } }, argv);
@@ -60,12 +66,21 @@ export async function run(argv: string[]): Promise<number> {
   const thresholds = { linearMm: positive('linear-mm', v['linear-mm'], false), volumePercent: positive('volume-pct', v['volume-pct'], false), volumeWatchPercent: positive('watch-pct', v['watch-pct'], false) };
   const out = resolve(v.out!);
   checkOutput('--out', out, { kind: 'dir', overwrite: v.overwrite, outputs: ['growth.json', 'growth.csv'] }); // before any segmentation
+  try {
+    resolveGrowthThresholds(Object.fromEntries(Object.entries(thresholds).filter(([, x]) => x !== undefined)));
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^growth thresholds: /, '').replace(/volumeWatchPercent/g, '--watch-pct').replace(/volumePercent/g, '--volume-pct'));
+  }
   let inputs = positionals;
   let notice: string | undefined;
+  let dates = v.dates;
   if (v.segment) {
     const seg = join(out, 'segmentation');
     const { run: segment } = await import('./segment.js');
-    const code = await segment([...positionals, '--out', seg, '--no-report', ...(v.models ? ['--models', v.models] : []), ...(v.edges ? ['--edges'] : []), ...(v.overwrite ? ['--overwrite'] : [])]);
+    // An nnU-Net dataset folder: its imagesTr/; its dates.csv, unless --dates, goes with it.
+    const scans = positionals.map((p) => (isDir(join(p, 'imagesTr')) ? join(p, 'imagesTr') : p));
+    if (dates === undefined && positionals.length === 1 && isDir(positionals[0])) dates = datesBeside(scans[0]) ?? undefined;
+    const code = await segment([...scans, '--out', seg, '--no-report', ...(v.models ? ['--models', v.models] : []), ...(v.edges ? ['--edges'] : []), ...(v.overwrite ? ['--overwrite'] : [])]);
     if (code !== 0) return code;
     inputs = [seg];
     if (v.models === undefined) notice = 'Not for clinical use: the label maps come from meatus\'s built-in model, trained on synthetic phantoms, not on patient scans.';
@@ -73,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await runGrowth({
     inputs,
     out,
-    dates: v.dates,
+    dates,
     images: v.images,
     pattern: v.pattern,
     thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, x]) => x !== undefined)),

@@ -12,12 +12,13 @@
  *   that folder), else `imagesTr/` beside a `labelsTr/` input, else the `input` recorded in
  *   `<case>_measurements.json` beside the label map (what `meatus segment` writes), else none.
  * - **Dates**: `dates` (a `case,date` CSV, `data/scan-dates.ts`), else a `dates.csv` in the (single)
- *   input folder or dataset root, else none: the scans are ordered by their `<patient>_t<k>` names.
+ *   input folder, or above it when it is a `labelsTr/`/`imagesTr/`, else none: the scans are ordered
+ *   by their `<patient>_t<k>` names (and a line says so).
  * - **Sides**: a patient whose scans hold tumour on both sides of the head gets one series per side
  *   (`computeGrowthBySide`): two entries in `growth.json` and `growth.csv` (its `side` column), and
  *   a section per side in the report.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { groupByPatient } from '../data/cases.js';
 import { parseScanDates, type ScanDates } from '../data/scan-dates.js';
@@ -116,20 +117,41 @@ function findT2(f: Found, images: string | undefined): string | null {
   return null;
 }
 
+/**
+ * The `dates.csv` of an input folder: in it, or in the dataset folder above it when it is an nnU-Net
+ * `labelsTr/` or `imagesTr/` (where `meatus phantom` and DICOM import write it); null when none.
+ */
+export function datesBeside(folder: string): string | null {
+  const here = join(folder, 'dates.csv');
+  if (existsSync(here)) return here;
+  const above = join(dirname(resolve(folder)), 'dates.csv');
+  return /^(labels|images)Tr$/.test(basename(resolve(folder))) && existsSync(above) ? above : null;
+}
+
 function loadDates(o: GrowthRunOptions, found: Found[]): { dates: ScanDates | null; file: string | null } {
   let file = o.dates ?? null;
   if (file === null) {
     const roots = [...new Set(found.map((f) => f.root).filter((r): r is string => r !== null))];
-    if (roots.length === 1 && existsSync(join(roots[0], 'dates.csv'))) file = join(roots[0], 'dates.csv');
+    if (roots.length === 1) file = datesBeside(roots[0]);
   }
   if (file === null) return { dates: null, file: null };
   if (!existsSync(file)) throw new Error(`--dates ${file}: no such file`);
   return { dates: parseScanDates(readFileSync(file, 'utf8'), file), file };
 }
 
+/** `measure` of a label map read from `file`, its errors naming the file. */
+function measureLabel(label: Volume, file: string, toVoxelEdges: boolean | undefined): Measurements {
+  try {
+    return measure(label, { toVoxelEdges });
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Runs the growth analysis (see the file comment); checks the options and output before reading
- * any image.
+ * any image, and every label map and every patient's dates before writing anything; a failure
+ * while writing the reports removes the files this run wrote.
  * @throws Error naming the file or option: a missing input, no label map, a case given twice, a
  *   bad dates file or a dated/undated mix within a patient, a label map with values other than
  *   0/1/2, a T2 on another grid, existing output without `overwrite`.
@@ -146,48 +168,59 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
     for (const p of groups.keys()) checkOutput('--out', join(o.out, `${p}_growth.html`), { kind: 'file' });
   }
   const byCase = new Map(found.map((f) => [f.case, f]));
-  const series: GrowthSeries[] = [];
-  const files: string[] = [];
-  makeDirs(o.out);
+  // Pass 1: every label map read and measured and every patient's dates checked before anything is
+  // written (only the measurements are kept: a whole-head label map is 10 MB).
+  const patients: { patient: string; cases: string[]; bySide: GrowthSeries[] }[] = [];
+  const measured = new Map<string, Measurements>();
   for (const [patient, ids] of groups) {
-    const scans: GrowthScan[] = [];
     for (const id of ids) {
       const f = byCase.get(id.name)!;
-      const label = (await readNifti(f.label)) as Volume;
-      let measurements;
-      try {
-        measurements = measure(label, { toVoxelEdges: o.toVoxelEdges });
-      } catch (e) {
-        throw new Error(`${f.label}: ${(e as Error).message}`);
-      }
-      const labelU8: Volume<Uint8Array> = { ...label, data: Uint8Array.from(label.data as ArrayLike<number>) }; // 0/1/2: measure checked
-      const t2Path = findT2(f, o.images);
-      let t2: Volume | null = null;
-      if (t2Path !== null) {
-        t2 = await readNifti(t2Path);
-        if (t2.shape.some((s, k) => s !== label.shape[k])) throw new Error(`${t2Path}: shape ${t2.shape.join('×')} differs from its label map ${f.label} (${label.shape.join('×')})`);
-      }
-      scans.push({ case: id.name, t2, label: labelU8, measurements });
-      const size = (m: Measurements) => `reported size ${m.guideline.reportedSize.mm.toFixed(1)} mm, whole tumour ${m.volumes.wholeTumour.mm3.toFixed(0)} mm³`;
-      const sides = measurements.sides;
-      const what = sides ? `both sides: left ${size(sides.left)}; right ${size(sides.right)}` : size(measurements);
-      o.log?.(`${id.name}: ${what}${t2Path ? '' : ' (no T2 found: thumbnail without it)'}`);
+      const m = measureLabel(await readNifti(f.label), f.label, o.toVoxelEdges);
+      measured.set(id.name, m);
+      const size = (x: Measurements) => `reported size ${x.guideline.reportedSize.mm.toFixed(1)} mm, whole tumour ${x.volumes.wholeTumour.mm3.toFixed(0)} mm³`;
+      o.log?.(`${id.name}: ${m.sides ? `both sides: left ${size(m.sides.left)}; right ${size(m.sides.right)}` : size(m)}`);
     }
-    const inputs = scans.map((s) => ({ case: s.case, date: dates?.get(s.case) ?? null, measurements: s.measurements }));
+    const inputs = ids.map((id) => ({ case: id.name, date: dates?.get(id.name) ?? null, measurements: measured.get(id.name)! }));
     if (dates !== null && inputs.every((i) => i.date === null)) {
       throw new Error(`${datesFile}: no date for any scan of patient '${patient}' (${inputs.map((i) => i.case).join(', ')})`);
     }
-    const bySide = computeGrowthBySide(patient, inputs, thresholds);
-    series.push(...bySide);
-    const html = renderGrowthReport({ series: bySide, scans, palette: o.palette, notice: o.notice, extraHtml: o.extraHtml ? await o.extraHtml(scans) : undefined });
-    const path = join(o.out, `${patient}_growth.html`);
-    await writeFileAtomic(path, html);
-    files.push(path);
-    for (const s of bySide) o.log?.(`${patient}: ${s.summary}`);
+    patients.push({ patient, cases: ids.map((id) => id.name), bySide: computeGrowthBySide(patient, inputs, thresholds) });
   }
-  const json = { meatus: 'growth', thresholds, datesFile: datesFile === null ? null : resolve(datesFile), patients: series };
-  await writeFileAtomic(join(o.out, 'growth.json'), JSON.stringify(json, null, 2) + '\n');
-  await writeFileAtomic(join(o.out, 'growth.csv'), growthCsv(series));
-  files.push(join(o.out, 'growth.json'), join(o.out, 'growth.csv'));
+  if (dates === null) o.log?.('no dates (no --dates, no dates.csv beside the inputs): scans ordered by their names, no rates per year');
+  // Pass 2: the reports, one patient at a time (label maps and T2s read again); a failure removes
+  // what this run wrote, so no half-written output is left.
+  const series = patients.flatMap((p) => p.bySide);
+  const files: string[] = [];
+  makeDirs(o.out);
+  try {
+    for (const { patient, cases, bySide } of patients) {
+      const scans: GrowthScan[] = [];
+      for (const name of cases) {
+        const f = byCase.get(name)!;
+        const label = await readNifti(f.label);
+        const labelU8: Volume<Uint8Array> = { ...label, data: Uint8Array.from(label.data as ArrayLike<number>) }; // 0/1/2: measure checked
+        const t2Path = findT2(f, o.images);
+        let t2: Volume | null = null;
+        if (t2Path !== null) {
+          t2 = await readNifti(t2Path);
+          if (t2.shape.some((x, k) => x !== label.shape[k])) throw new Error(`${t2Path}: shape ${t2.shape.join('×')} differs from its label map ${f.label} (${label.shape.join('×')})`);
+        } else o.log?.(`${name}: no T2 found: its thumbnail shows the labels alone`);
+        scans.push({ case: name, t2, label: labelU8, measurements: measured.get(name)! });
+      }
+      const html = renderGrowthReport({ series: bySide, scans, palette: o.palette, notice: o.notice, extraHtml: o.extraHtml ? await o.extraHtml(scans) : undefined });
+      const path = join(o.out, `${patient}_growth.html`);
+      await writeFileAtomic(path, html);
+      files.push(path);
+      for (const s of bySide) o.log?.(`${patient}: ${s.summary}`);
+    }
+    const json = { meatus: 'growth', thresholds, datesFile: datesFile === null ? null : resolve(datesFile), patients: series };
+    await writeFileAtomic(join(o.out, 'growth.json'), JSON.stringify(json, null, 2) + '\n');
+    files.push(join(o.out, 'growth.json'));
+    await writeFileAtomic(join(o.out, 'growth.csv'), growthCsv(series));
+    files.push(join(o.out, 'growth.csv'));
+  } catch (e) {
+    for (const f of files) rmSync(f, { force: true });
+    throw e;
+  }
   return { series, files };
 }

@@ -72,6 +72,41 @@ test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the r
   writeFileSync(join(dir, 'part.csv'), 'case,date\nA_t1,2020-01-01\n');
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--dates', join(dir, 'part.csv'))).err, /case 'A_t2' has no date/);
   assert.ok(!existsSync(join(dir, 'o2', 'growth.json')), 'nothing written on error');
+  const watch = await cli('growth', labels, '--out', join(dir, 'o2'), '--watch-pct', '30');
+  assert.equal(watch.code, 2);
+  assert.match(watch.err, /--watch-pct \(30\) must not exceed --volume-pct \(20\)/);
+});
+
+test('meatus growth: a later patient\'s bad dates leave no output at all; dates.csv above labelsTr/ is found', async () => {
+  // An nnU-Net dataset: patient A fine, patient B's two scans on the same date.
+  const ds = join(dir, 'ds');
+  for (const [name, w] of [['A_t1', 4], ['A_t2', 6], ['B_t1', 4], ['B_t2', 9]] as const) await writeNifti(join(ds, 'labelsTr', `${name}.nii.gz`), boxes(w), { datatype: 'uint8' });
+  writeFileSync(join(ds, 'dates.csv'), 'case,date\nA_t1,2020-01-01\nA_t2,2021-01-01\nB_t1,2020-01-01\nB_t2,2020-01-01\n');
+  const out = join(dir, 'o-ds');
+  const bad = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /'B_t1' and 'B_t2' have the same date 2020-01-01/);
+  assert.ok(!existsSync(join(out, 'A_growth.html')), 'patient A\'s report is not written before B is checked');
+  // Fixed, the same command runs (nothing left behind to refuse) and takes the dates from the dataset.
+  writeFileSync(join(ds, 'dates.csv'), 'case,date\nA_t1,2020-01-01\nA_t2,2021-01-01\nB_t1,2020-01-01\nB_t2,2020-07-01\n');
+  const ok = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer');
+  assert.equal(ok.code, 0, ok.err);
+  const json = JSON.parse(readFileSync(join(out, 'growth.json'), 'utf8'));
+  assert.equal(json.datesFile, join(ds, 'dates.csv'));
+  assert.deepEqual(json.patients.map((p: { timeFrom: string }) => p.timeFrom), ['dates', 'dates']);
+  // A failure while writing (B's T2 on another grid) removes what the run wrote: A's report too.
+  const imgs = join(dir, 'imgs');
+  await writeNifti(join(imgs, 'B_t1_0000.nii.gz'), { ...boxes(4), shape: [8, 20, 15], data: new Float32Array(8 * 20 * 15) });
+  const out2 = join(dir, 'o-ds2');
+  const t2bad = await cli('growth', join(ds, 'labelsTr'), '--out', out2, '--no-viewer', '--images', imgs);
+  assert.equal(t2bad.code, 1);
+  assert.match(t2bad.err, /B_t1_0000\.nii\.gz: shape 8×20×15 differs from its label map/);
+  assert.ok(!existsSync(join(out2, 'A_growth.html')) && !existsSync(join(out2, 'growth.json')), 'nothing left behind');
+  // Without any dates a line says so.
+  rmSync(join(ds, 'dates.csv'));
+  const undated = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer', '--overwrite');
+  assert.equal(undated.code, 0, undated.err);
+  assert.match(undated.out, /no dates \(no --dates, no dates\.csv beside the inputs\): scans ordered by their names/);
 });
 
 test('meatus phantom --growth: dates.csv and the set size factor in phantoms.json', async () => {
