@@ -54,9 +54,11 @@ export interface Measurements {
   notes: string[];
   /**
    * Present when tumour lies on both sides of the head (NF2, or a false detection on one side):
-   * each side's tumour measured on its own (the diameters and reported size above then span both
-   * sides). A connected component (26-connected) belongs to the side of its centroid: RAS x < 0 is
-   * the patient's left.
+   * each side's tumour measured on its own. The volumes above are then those of both sides together;
+   * the diameters, guideline measurements and extent above are the larger tumour's (by whole-tumour
+   * volume), since those of both together would span the head; the notes above are each side's.
+   * A connected component (26-connected) belongs to the side of its centroid: RAS x < 0 is the
+   * patient's left.
    */
   sides?: { left: Measurements; right: Measurements };
   /**
@@ -92,11 +94,15 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   const side = (data: Uint8Array) => measureOne({ ...label, data }, opts);
   const sides = { left: side(split.left), right: side(split.right) };
   const ml = (x: Measurements) => `${x.volumes.wholeTumour.ml.toFixed(2)} mL`;
-  m.notes.push(
+  // The diameters, guideline measurements and extent of both together would span the head: the
+  // larger tumour's stand at the top level, the volumes stay those of both.
+  const larger = sides.left.volumes.wholeTumour.mm3 >= sides.right.volumes.wholeTumour.mm3 ? 'left' : 'right';
+  const notes = [
     `tumour on both sides of the head (left ${ml(sides.left)}, right ${ml(sides.right)}: NF2, or a false detection on one side): ` +
-      'each side is measured on its own (diameters and a reported size of both together would span the head)',
-  );
-  return { ...m, sides };
+      `each side is measured on its own; the volumes are of both together, the diameters and the reported size those of the larger tumour (${larger} side)`,
+    ...(['left', 'right'] as const).flatMap((s) => sides[s].notes.map((n) => `${s} side: ${n}`)),
+  ];
+  return { ...sides[larger], volumes: m.volumes, extrameatal: sides.left.extrameatal || sides.right.extrameatal, notes, sides };
 }
 
 /**

@@ -181,6 +181,21 @@ function measurementTable(m: Measurements): string {
   ].join('\n');
 }
 
+/** The label's voxels on one side of the head (RAS x < 0: the patient's left), others 0. */
+function sideOnly(label: Volume, side: 'left' | 'right'): Uint8Array {
+  const [nz, ny, nx] = label.shape;
+  const a = label.affine;
+  const out = new Uint8Array(label.data.length);
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (label.data[i] !== 0 && (a[0] * x + a[1] * y + a[2] * z + a[3] < 0) === (side === 'left')) out[i] = label.data[i];
+      }
+    }
+  }
+  return out;
+}
+
 /** One figure: its plane, slice and SVG. */
 interface Figure {
   plane: PlaneName;
@@ -193,8 +208,12 @@ interface Figure {
 function figures(input: ReportInput, box: TumourBox | null): Figure[] {
   const { t2, label, measurements: m } = input;
   const win = intensityWindow(t2.data);
+  // Tumour on both sides: the slices through a centroid go through the larger tumour's (the
+  // centroid of both lies between the ears, in no tumour).
+  const larger = m.sides ? (m.sides.left.volumes.wholeTumour.mm3 >= m.sides.right.volumes.wholeTumour.mm3 ? 'left' : 'right') : null;
+  const centreBox = larger === null ? box : tumourBox({ ...label, data: sideOnly(label, larger) });
   const centre = (axis: number) =>
-    Math.round(box === null ? (t2.shape[axis] - 1) / 2 : box.centroid[axis]);
+    Math.round(centreBox === null ? (t2.shape[axis] - 1) / 2 : centreBox.centroid[axis]);
   // Tumour on both sides: the combined diameter would span the head, so the figure shows the larger
   // of the two sides' own extrameatal diameters.
   const bySide = m.sides
@@ -215,7 +234,9 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
       ? `slice of the largest extrameatal diameter${bySide ? ` of the ${bySide.side} side` : ''} (yellow)`
       : box === null
         ? 'middle slice (no tumour)'
-        : 'through the tumour centroid';
+        : larger !== null
+          ? `through the centroid of the ${larger}-side tumour (the larger)`
+          : 'through the tumour centroid';
     return {
       plane, axis, slice,
       svg: figureSvg(view, renderSlice(t2, label, view, win, 0.35, OVERLAY_PALETTES[input.palette ?? 'default']), line),

@@ -129,8 +129,11 @@ test('measure: tumour on both sides (NF2) is also measured per side, by the cent
   assert.equal(m.sides.left.volumes.intrameatal.mm3, 0);
   assert.equal(m.sides.right.volumes.intrameatal.mm3, 3);
   assert.equal(m.sides.right.volumes.extrameatal.mm3, 0);
-  // Voxel centres: the whole label spans x 2 … 17 (15 mm across the head); each side alone is small.
-  assert.equal(m.diameters3d.wholeTumour?.mm.toFixed(3), Math.hypot(15, 1, 1).toFixed(3));
+  // Voxel centres: the whole label spans x 2 … 17 (15 mm across the head); each side alone is small,
+  // and the top level gives the larger tumour's (left, 8 mm³: the 2 × 2 × 2 box, √3 mm between centres).
+  assert.equal(m.diameters3d.wholeTumour?.mm.toFixed(3), Math.sqrt(3).toFixed(3));
+  assert.deepEqual(m.guideline, m.sides.left.guideline);
+  assert.equal(m.extrameatal, true);
   assert.equal(m.sides.right.diameters3d.wholeTumour?.mm, 2);
   assert.equal(m.sides.left.sides, undefined);
   assert.equal(m.side, undefined, 'both sides: no single side');
@@ -144,7 +147,8 @@ test('measure: tumour on both sides (NF2) is also measured per side, by the cent
   const a = measure({ data: across, shape, spacing: [1, 1, 1], affine });
   assert.deepEqual([a.side, a.sides], ['left', undefined]);
   assert.equal(measure({ data: new Uint8Array(320), shape, spacing: [1, 1, 1], affine }).side, undefined, 'no tumour: no side');
-  assert.match(m.notes.join(' '), /both sides of the head \(left 0\.01 mL, right 0\.00 mL/);
+  assert.match(m.notes[0], /both sides of the head \(left 0\.01 mL, right 0\.00 mL.*the diameters and the reported size those of the larger tumour \(left side\)$/);
+  assert.ok(m.notes.slice(1).every((n) => /^(left|right) side: /.test(n)) && m.notes.length > 1, 'then each side\'s notes');
   const text = formatMeasurements(m);
   assert.match(text, /^Tumour on both sides of the head .*\nLeft side:\n {2}Extrameatal volume: 8\.0 mm³/);
   assert.match(text, /^Right side:\n {2}Extrameatal volume: 0\.0 mm³/m);
