@@ -131,7 +131,7 @@ export function renderGrowthReport(input: GrowthReportInput): string {
     return bySide ? all.map((x) => thumbnail(scan, palette, x.side)) : [thumbnail(scan, palette, undefined)];
   });
   const th = s.thresholds;
-  const where = bySide ? ' · tumour on both sides: each side followed on its own' : '';
+  const where = bySide ? ' · tumour on both sides: each side followed on its own' : s.side ? ` · ${s.side} side` : '';
   const [em, im] = [OVERLAY_PALETTES[palette][1], OVERLAY_PALETTES[palette][2]].map((c) => `rgb(${c.join(',')})`);
   return [
     '<!doctype html>',

@@ -106,8 +106,9 @@ export interface GrowthTimepoint {
 export interface GrowthSeries {
   patient: string;
   /**
-   * The side of the head this series follows, when it is one of {@link computeGrowthBySide}'s two
-   * (tumour on both sides); absent otherwise.
+   * The side of the head this series follows: the side of every scan's tumour when they are on one
+   * side, or that of one of {@link computeGrowthBySide}'s two series; absent when no scan holds
+   * tumour, or (from `computeGrowth`) when they hold it on both sides.
    */
   side?: TumourSide;
   /** Where the order and times come from. */
@@ -191,7 +192,8 @@ export function resolveGrowthThresholds(partial: Partial<GrowthThresholds> = {})
  * @example computeGrowth('VS_p001', [{ case: 'VS_p001_t01', date: '2020-01-01', measurements: m1 }, …]).summary
  */
 export function computeGrowth(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds> = {}): GrowthSeries {
-  return growthOf(patient, inputs, thresholds, null, undefined);
+  const sides = sidesOf(inputs);
+  return growthOf(patient, inputs, thresholds, null, sides.length === 1 ? sides[0] : undefined);
 }
 
 /** The sides of the head that hold tumour in any of the scans, left first. */

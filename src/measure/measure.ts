@@ -74,6 +74,15 @@ export interface Measurements {
 export type TumourSide = 'left' | 'right';
 
 /**
+ * How a side is stated to a reader, with its basis: the sign of RAS x, which names the side right
+ * when the scanner's left–right origin lies between the ears (a head at the isocentre).
+ */
+export const SIDE_TEXT: Readonly<Record<TumourSide, string>> = Object.freeze({
+  left: "the patient's left (RAS x < 0 in the scan's coordinates; check it on the images)",
+  right: "the patient's right (RAS x ≥ 0 in the scan's coordinates; check it on the images)",
+});
+
+/**
  * Measures a label map (0 background, 1 extrameatal, 2 intrameatal by default).
  * @param label - The label map; its affine decides which slices are axial and the mm scale.
  * @param opts - `toVoxelEdges` (default false) and `labels` (default `{ extrameatal: 1, intrameatal: 2 }`).
@@ -236,7 +245,7 @@ function format3d(what: string, d: Diameter3d | null): string {
  */
 export function formatMeasurements(m: Measurements): string {
   if (m.sides) {
-    // Tumour on both sides: each side in full; of the two together only the volumes mean something.
+    // Tumour on both sides: each side in full; of the two together only the volumes are given.
     const v = m.volumes;
     return [
       'Tumour on both sides of the head (NF2, or a false detection on one side): each side measured on its own.',
@@ -279,6 +288,7 @@ export function formatMeasurements(m: Measurements): string {
     );
   }
   lines.push(`Distances measured to ${m.measuredTo}, in the plane of each acquired axial slice.`);
+  if (m.side) lines.push(`Side: ${SIDE_TEXT[m.side]}`);
   for (const n of m.notes) lines.push(`Note: ${n}`);
   return lines.join('\n');
 }

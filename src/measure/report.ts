@@ -25,7 +25,7 @@ import type { Volume } from '../volume/volume.js';
 import { formatEigenRatio } from './canal.js';
 import type { Diameter3d } from './diameter-3d.js';
 import type { SliceLine } from './interface-line.js';
-import type { Measurements } from './measure.js';
+import { SIDE_TEXT, type Measurements } from './measure.js';
 import {
   figureSvg,
   intensityWindow,
@@ -163,6 +163,7 @@ function measurementTable(m: Measurements): string {
   return [
     '<table class="numbers">',
     row(['Measurement', 'Value', 'Detail'], true),
+    ...(m.side ? [row(['<strong>Side</strong>', `<strong>${m.side}</strong>`, esc(SIDE_TEXT[m.side])])] : []),
     reportedRow(m),
     m.extrameatal ? vol('Extrameatal volume', v.extrameatal) : row(['Extrameatal volume', '0.0 mm³', 'no extrameatal part']),
     vol('Intrameatal volume', v.intrameatal),

@@ -52,7 +52,9 @@ test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the r
   [Math.hypot(3, 9), Math.hypot(5, 9), Math.hypot(8, 9)].forEach((v, k) => assert.ok(Math.abs(d[k] - v) < 1e-9, `reported ${d[k]} vs ${v}`));
   // Whole-tumour volume: EM w × 10 × 4 plus IM 6 × 4 × 2 = 48 mm³.
   assert.deepEqual(s.timepoints.map((t: { volumes: { wholeTumour: number } }) => t.volumes.wholeTumour), [208, 288, 408]);
-  assert.match(s.summary, /^Extrameatal axial diameter grew 2\.6 mm \(9\.5 → 12\.0 mm\) in 12 months: significant/);
+  // RAS x = voxel x ≥ 0: the patient's right.
+  assert.equal(s.side, 'right');
+  assert.match(s.summary, /^Right side: Extrameatal axial diameter grew 2\.6 mm \(9\.5 → 12\.0 mm\) in 12 months: significant/);
   assert.equal(readFileSync(join(out, 'growth.csv'), 'utf8').trim().split('\n').length, 4);
   const html = readFileSync(join(out, 'A_growth.html'), 'utf8');
   assert.ok(html.includes(s.summary.replace(/→/g, '→')));

@@ -122,12 +122,13 @@ test('computeGrowthBySide: tumour on both sides is followed per side; one side k
   const csv = growthCsv([left, right]).trim().split('\n');
   assert.equal(csv[0].split(',').slice(0, 3).join(','), 'patient,side,case');
   assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(',')), ['P,left,P_t1', 'P,left,P_t2', 'P,left,P_t3', 'P,right,P_t1', 'P,right,P_t2', 'P,right,P_t3']);
-  // One side only (all three on the right): one series, as computeGrowth.
+  // One side only (all three on the right): one series, as computeGrowth, with its side.
   const rightOnly = scans.map((s) => ({ ...s, measurements: one(fake(1000, 10), 'right') }));
   const single = computeGrowthBySide('P', rightOnly);
   assert.equal(single.length, 1);
-  assert.equal(single[0].side, undefined);
-  assert.match(single[0].summary, /^Extrameatal axial diameter did not change/);
+  assert.equal(single[0].side, 'right');
+  assert.match(single[0].summary, /^Right side: Extrameatal axial diameter did not change/);
+  assert.match(growthCsv(single).split('\n')[1], /^P,right,P_t1,/);
   // No tumour at all: one series, no side.
   const none = computeGrowthBySide('P', [scan('P_t1', null, 0, 0, 'none'), scan('P_t2', null, 0, 0, 'none')]);
   assert.deepEqual([none.length, none[0].side], [1, undefined]);
@@ -162,7 +163,7 @@ test('renderGrowthReport: a section, a summary and thumbnails per side', () => {
   // One series: no side sections.
   const one = renderGrowthReport({ series: computeGrowth('P', [{ case: 'P_t1', date: null, measurements: ms[0] }]), scans: [scans[0]], date: new Date(0) });
   assert.doesNotMatch(one, /both-sides|side-left/);
-  assert.match(one, /1 scans · no dates: ordered by name, no rates · analysed/);
+  assert.match(one, /1 scans · no dates: ordered by name, no rates · left side · analysed/);
   assert.throws(() => renderGrowthReport({ series: [], scans }), /no series/);
 });
 

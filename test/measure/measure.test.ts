@@ -141,6 +141,8 @@ test('measure: tumour on both sides (NF2) is also measured per side, by the cent
   const rightOnly = Uint8Array.from(data, (v, i) => (i % 20 >= 10 ? v : 0));
   const r = measure({ data: rightOnly, shape, spacing: [1, 1, 1], affine });
   assert.deepEqual([r.side, r.sides], ['right', undefined]);
+  assert.match(formatMeasurements(r), /\nSide: the patient's right \(RAS x ≥ 0 in the scan's coordinates; check it on the images\)\n/);
+  assert.doesNotMatch(formatMeasurements(m), /\nSide: /, 'both sides: no single side line');
   // A component across the midline (voxels x 8 … 11, RAS x −2 … 1, centroid −0.5) is on the left.
   const across = new Uint8Array(320);
   for (let x = 8; x < 12; x++) across[at(2, 2, x)] = 1;

@@ -248,6 +248,9 @@ test('renderReport: tumour on both sides of the head gets a table per side and a
   assert.equal(html.slice(left, right).match(/Intrameatal volume<\/th><td><strong>([\d.]+) mm³/)?.[1], '8.0');
   assert.equal(html.slice(right).match(/Extrameatal volume<\/th><td><strong>([\d.]+) mm³/)?.[1], m.sides!.right.volumes.extrameatal.mm3.toFixed(1));
   assert.equal(renderReport(input(ellipse())).includes('both-sides'), false);
+  assert.equal(html.includes('<strong>Side</strong>'), false, 'each side\'s table is headed by its side');
+  // One side (RAS x = voxel x / 2 ≥ 0): the side row, with its basis.
+  assert.match(renderReport(input(ellipse())), /<strong>Side<\/strong><\/th><td><strong>right<\/strong><\/td><td>the patient's right \(RAS x ≥ 0/);
   // With extrameatal voxels on the left too, the combined EM diameter would span the head (about
   // 50 mm); the top level and the axial figure give the larger side's own one (the right ellipse's,
   // 24 voxels × 0.5 mm = 12 mm).
