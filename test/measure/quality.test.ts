@@ -58,7 +58,10 @@ test('a label away from the border: the nearest face is posterior, 7 voxels × 0
   const c = q.get('border-distance')!;
   assert.equal(c.status, 'ok');
   assert.equal(c.value, '3.5 mm (posterior edge)');
-  assert.equal(q.get('tumour-size')!.status, 'ok');
+  // 4 × 5 × 3 voxels of 0.3 mm³ = 18 mm³: under 0.1 mL, flagged for confirmation.
+  const size = q.get('tumour-size')!;
+  assert.equal(size.status, 'warning');
+  assert.match(size.message, /^The segmented tumour is only 0\.02 mL: under 0\.1 mL .* confirm it on the images\.$/);
   assert.equal(q.get('spacing')!.status, 'ok');
   assert.equal(q.get('intensity')!.status, 'ok');
   assert.equal(q.get('orientation')!.status, 'ok');
@@ -273,8 +276,13 @@ test('tumour on both sides of the head (RAS x < 0 and > 0): the size check judge
   affine[3] = -50;
   const label = makeLabel([10, 10, 100], affine, (x, y, z) => ((x >= 2 && x <= 5) || (x >= 90 && x <= 93)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
   const size = quality(label).get('tumour-size')!;
-  assert.equal(size.status, 'ok');
   assert.equal(size.value, 'left 0.06 mL, 4.2 mm across (axial); right 0.06 mL, 4.2 mm across (axial)');
+  // 64 mm³ each: both under 0.1 mL.
+  assert.equal(size.status, 'warning');
+  assert.match(size.message, /^The tumours on the left and the right sides are only 0\.06 mL and 0\.06 mL: under 0\.1 mL/);
+  // 8 × 4 × 4 mm on each side (128 mm³): within the range.
+  const ok = makeLabel([10, 10, 100], affine, (x, y, z) => ((x >= 2 && x <= 9) || (x >= 86 && x <= 93)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
+  assert.equal(quality(ok).get('tumour-size')!.status, 'ok');
   // The right one 52 voxels wide (x 40…91, centroid at RAS x 15.5): too large on that side only.
   const wide = makeLabel([10, 10, 100], affine, (x, y, z) => ((x >= 2 && x <= 5) || (x >= 40 && x <= 91)) && y >= 3 && y <= 6 && z >= 3 && z <= 6 ? 1 : 0);
   const w = quality(wide).get('tumour-size')!;
