@@ -31,8 +31,10 @@ options:
                    fiesta (512×512×120 at 0.47×0.47×1 mm), iso (256×256×176 at 1 mm, sagittal),
                    tse (224×224×60 at 1×1×2 mm), slab (448×448×40 at 0.45×0.45×1 mm), or mixed
                    (one per patient); implies --fov head, and varies contrast and ghosting
-  --healthy P      fraction of patients without a tumour (default 0)
-  --nf2 P          fraction of patients with a tumour on each side (NF2; default 0)
+  --healthy P      probability that a patient has no tumour (default 0), drawn per patient from
+                   the seed: about P × the patients, not exactly (3 patients at 0.34 may give none)
+  --nf2 P          probability that a patient with a tumour has one on each side (NF2; default 0),
+                   drawn per patient likewise
   --koos 1-4       fix the Koos grade (default: random)
   --first-patient K  number the patients from VS_p<K> (default 1), patient k drawn from the seed a
                    dataset with the same --seed gives its k-th: a second dataset with K one past

@@ -162,7 +162,8 @@ export function renderGrowthReport(input: GrowthReportInput): string {
 
 /**
  * The CSV of one or more series: one row per timepoint (`growth.csv`); `side` is the series' side
- * (empty when no scan holds tumour). Numbers in mm, mm³, %, years.
+ * (empty when no scan holds tumour). Numbers in mm, mm³, % (to 0.001) and years; a doubling time
+ * is negative for a shrinking tumour (its halving time, as in `growth.ts`).
  */
 export function growthCsv(series: readonly GrowthSeries[]): string {
   const cols = [
@@ -170,14 +171,15 @@ export function growthCsv(series: readonly GrowthSeries[]): string {
     'prev_diameter_mm', 'prev_volume_wt_mm3', 'prev_volume_wt_pct', 'prev_diameter_mm_per_year', 'prev_volume_pct_per_year', 'prev_doubling_years', 'prev_linear_flag', 'prev_volume_flag',
     'first_diameter_mm', 'first_volume_wt_mm3', 'first_volume_wt_pct', 'first_diameter_mm_per_year', 'first_volume_pct_per_year', 'first_doubling_years', 'first_linear_flag', 'first_volume_flag',
   ];
-  const num = (v: number | null) => (v === null ? '' : String(Number(v.toFixed(6))));
+  // mm, mm³ and % to 0.001 (past the voxel's float noise), years to 1e-6 (a day is 0.0027).
+  const num = (v: number | null, digits = 3) => (v === null ? '' : String(Number(v.toFixed(digits))));
   const ch = (c: GrowthChange | null) =>
     c === null
       ? ['', '', '', '', '', '', '', '']
-      : [num(c.diameterMm), num(c.volumeMm3.wholeTumour), num(c.volumePercent.wholeTumour), num(c.diameterMmPerYear), num(c.volumePercentPerYear), num(c.doublingTimeYears), c.linearFlag, c.volumeFlag];
+      : [num(c.diameterMm), num(c.volumeMm3.wholeTumour), num(c.volumePercent.wholeTumour), num(c.diameterMmPerYear), num(c.volumePercentPerYear), num(c.doublingTimeYears, 6), c.linearFlag, c.volumeFlag];
   const rows = series.flatMap((s) =>
     s.timepoints.map((t) => [
-      s.patient, s.side ?? '', t.case, t.date ?? '', num(t.years), num(t.volumes.intrameatal), num(t.volumes.extrameatal), num(t.volumes.wholeTumour),
+      s.patient, s.side ?? '', t.case, t.date ?? '', num(t.years, 6), num(t.volumes.intrameatal), num(t.volumes.extrameatal), num(t.volumes.wholeTumour),
       num(t.reportedMm), t.reportedKind, String(t.koosI), ...ch(t.sincePrevious), ...ch(t.sinceFirst),
     ]),
   );

@@ -82,7 +82,10 @@ export interface GrowthChange {
   /** Flags at the thresholds. */
   linearFlag: GrowthFlag;
   volumeFlag: GrowthFlag;
-  /** Whether the reported diameter is a different measurement at the two scans (EM vs whole tumour). */
+  /**
+   * Whether the reported diameter is a different measurement at the two scans (EM vs whole tumour;
+   * not when one of them has no tumour).
+   */
   kindChanged: boolean;
 }
 
@@ -164,7 +167,7 @@ function change(a: GrowthTimepoint, b: GrowthTimepoint, t: GrowthThresholds): Gr
     doublingTimeYears: doublingTime(a.volumes.wholeTumour, b.volumes.wholeTumour, years),
     linearFlag: flag(b.reportedMm - a.reportedMm, t.linearMm, null),
     volumeFlag: flag(wtPct, t.volumePercent, t.volumeWatchPercent),
-    kindChanged: a.reportedKind !== b.reportedKind,
+    kindChanged: a.reportedKind !== b.reportedKind && a.reportedKind !== 'none' && b.reportedKind !== 'none',
   };
 }
 
@@ -291,6 +294,7 @@ export function growthSummary(s: GrowthSeries): string {
   const first = s.timepoints[0];
   const last = s.timepoints[s.timepoints.length - 1];
   const on = s.side ? `${s.side[0].toUpperCase()}${s.side.slice(1)} side: ` : '';
+  if (s.timepoints.every((t) => t.reportedKind === 'none')) return `${on}No tumour at ${s.timepoints.length === 1 ? 'the scan' : `any of the ${s.timepoints.length} scans`}.`;
   if (s.timepoints.length < 2 || last.sinceFirst === null) {
     return `${on}One scan (${first.case}): reported size ${first.reportedMm.toFixed(1)} mm; growth needs two or more scans.`;
   }

@@ -132,6 +132,10 @@ test('computeGrowthBySide: tumour on both sides is followed per side; one side k
   // No tumour at all: one series, no side.
   const none = computeGrowthBySide('P', [scan('P_t1', null, 0, 0, 'none'), scan('P_t2', null, 0, 0, 'none')]);
   assert.deepEqual([none.length, none[0].side], [1, undefined]);
+  assert.equal(none[0].summary, 'No tumour at any of the 2 scans.');
+  // Tumour → none is not a change of measurement (EM vs whole tumour): no "compare with care".
+  assert.equal(left.timepoints[2].sincePrevious!.kindChanged, false);
+  assert.doesNotMatch(left.summary, /compare with care/);
 });
 
 test('renderGrowthReport: a section, a summary and thumbnails per side', () => {
