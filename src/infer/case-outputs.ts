@@ -29,6 +29,9 @@ export interface SegmentSettings {
   toVoxelEdges: boolean;
   probabilities: boolean;
   report: boolean;
+  /** With a report: its overlay palette and whether it holds the viewer. */
+  palette?: string;
+  viewer?: boolean;
 }
 
 /** What identifies a case's outputs in its record. */
@@ -93,6 +96,11 @@ export async function caseState(out: string, id: string, input: string, settings
   if (rec?.id !== id || typeof rec.outputs !== 'object' || rec.outputs === null || !Array.isArray(rec.shape)) {
     return { state: 'partial', why: `${recordPath}: not the record of case ${id}` };
   }
+  // Other input or settings first: a setting that adds an output (--probabilities) must not read
+  // as an interrupted case and be redone over the outputs without --overwrite.
+  if (rec.input !== input) return { state: 'different', why: `made from ${rec.input}, not ${input}` };
+  const why = differs(settings, rec.settings);
+  if (why) return { state: 'different', why: `made with other settings (${why})` };
   for (const f of names) {
     const size = await stat(join(out, f)).then((s) => s.size, () => -1);
     if (size < 0 || size !== rec.outputs[f]) return { state: 'partial', why: `${join(out, f)}: ${size < 0 ? 'missing' : `${size} bytes, the record says ${rec.outputs[f]}`}` };
@@ -103,9 +111,7 @@ export async function caseState(out: string, id: string, input: string, settings
   } catch (e) {
     return { state: 'partial', why: (e as Error).message };
   }
-  if (rec.input !== input) return { state: 'different', why: `made from ${rec.input}, not ${input}` };
-  const why = differs(settings, rec.settings);
-  return why ? { state: 'different', why: `made with other settings (${why})` } : { state: 'complete' };
+  return { state: 'complete' };
 }
 
 /**

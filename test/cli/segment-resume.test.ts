@@ -78,6 +78,10 @@ test('segment --part K/N and the resume-skip', async () => {
   const engine = await seg('--engine', 'libtorch');
   assert.equal(engine.code, 1);
   assert.match(engine.err, /out\/c0: outputs exist, made with other settings \(engine was "onnxruntime", now "libtorch"\); pass --overwrite/);
+  // A setting that adds an output is refused too, not taken for an interrupted case and redone.
+  const probs = await seg('--probabilities');
+  assert.equal(probs.code, 1);
+  assert.match(probs.err, /out\/c0: outputs exist, made with other settings \(probabilities was false, now true\); pass --overwrite/);
   const over = await seg('--overwrite', '--part', '1/2');
   assert.equal(over.code, 0, over.err);
   assert.match(over.err, /part 1\/2: 2 cases; 0 already complete .* 2 to segment/);
