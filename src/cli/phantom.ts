@@ -126,7 +126,14 @@ export async function run(argv: string[]): Promise<number> {
   } else if (values['interval-months'] !== undefined) {
     throw new UsageError('--interval-months: goes with --growth (without it the intervals are drawn)');
   }
-  checkSeriesOptions(series);
+  try {
+    checkSeriesOptions(series);
+  } catch (e) {
+    // The library names its fields; the user gave options.
+    const names: [RegExp, string][] = [[/growth\.volumePercentPerYear/, '--growth'], [/growth\.intervalMonths/, '--interval-months'], [/startDate/, '--start-date']];
+    const m = (e as Error).message.replace(/^phantom series: /, '');
+    throw new UsageError(names.reduce((t, [re, flag]) => t.replace(re, flag), m));
+  }
   const overwrite = Boolean(values.overwrite);
   checkOutput('--out', values.out!, { kind: 'dir', overwrite });
   if (values.preview) checkOutput('--preview', values.preview, { kind: 'file', overwrite });

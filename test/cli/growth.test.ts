@@ -121,5 +121,10 @@ test('meatus phantom --growth: dates.csv and the set size factor in phantoms.jso
   assert.ok(Math.abs(meta[1] - 1.25 ** (183 / 365.25 / 3)) < 1e-12, `size factor ${meta[1]}`);
   assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', 'fast')).err, /--growth: expected a number/);
   assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--interval-months', '6')).err, /--interval-months: goes with --growth/);
-  assert.match((await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', '10', '--start-date', '2019-02-30')).err, /startDate: expected an ISO date YYYY-MM-DD, got '2019-02-30'/);
+  const date = await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', '10', '--start-date', '2019-02-30');
+  assert.equal(date.code, 2, 'a usage error');
+  assert.match(date.err, /--start-date: expected an ISO date YYYY-MM-DD, got '2019-02-30'/);
+  const shrink = await cli('phantom', '--cases', '2', '--out', join(dir, 'ph2'), '--growth', '-150');
+  assert.equal(shrink.code, 2);
+  assert.match(shrink.err, /--growth: expected a number in \(−100, 1000\]/);
 });
