@@ -32,6 +32,9 @@ options:
                          monai (HD95 the larger of the two directed 95th percentiles)
   --penalty MM           ASSD/HD95 when a class is absent from exactly one (default: inf)
   --jobs N               worker threads (default 2; --threads is an alias)
+  --chill                evaluate the predictions present when some references have none (listed
+                         as a warning and in summary.json); without it that is an error, as in
+                         nnU-Net's nnUNetv2_evaluate_folder
   --overwrite            write over an earlier evaluation in --out
   --json                 print summary.json to stdout`;
 
@@ -42,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     'evaluate',
     USAGE,
     argv,
-    { pred: s, ref: s, out: s, name: s, 'empty-dice': s, distance: s, penalty: s, jobs: s, overwrite: { type: 'boolean' }, json: { type: 'boolean' } },
+    { pred: s, ref: s, out: s, name: s, 'empty-dice': s, distance: s, penalty: s, jobs: s, overwrite: { type: 'boolean' }, chill: { type: 'boolean' }, json: { type: 'boolean' } },
     ['pred', 'ref', 'out'],
     { aliases: { threads: 'jobs' } },
   );
@@ -60,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   const ev = await evaluateFolder(String(values.pred), String(values.ref), {
     ...options,
     threads,
+    chill: Boolean(values.chill),
     onCase: (done, total, id) => {
       bar ??= new ProgressBar(total, 'evaluate');
       bar.tick(1, id);

@@ -35,6 +35,13 @@ export interface EvaluateFolderOptions extends Omit<MetricOptions, 'names'> {
   threads?: number;
   /** Called after each case. */
   onCase?: (done: number, total: number, id: string) => void;
+  /**
+   * Whether references without a prediction are allowed (default true: the predictions present are
+   * evaluated and the rest listed in `missingPredictions`, as nnU-Net's `compute_metrics_on_folder`
+   * with `chill=True`); false refuses them before evaluating, as `nnUNetv2_evaluate_folder` without
+   * `--chill`.
+   */
+  chill?: boolean;
 }
 
 /** The result of {@link evaluateFolder}. */
@@ -140,20 +147,27 @@ function runOnWorkers(pairs: CasePair[], threads: number, opts: MetricOptions, o
 
 /**
  * Evaluates every prediction in `predDir` against the reference of the same id in `refDir`.
- * @throws Error (as a rejected promise) for a missing or empty folder, no common case, an
- *   unreadable file, or a geometry mismatch (naming both files).
+ * @throws Error (as a rejected promise) for a missing or empty folder, no common case, a reference
+ *   without a prediction when `chill` is false, an unreadable file, or a geometry mismatch (naming
+ *   both files).
  * @example
  * const ev = await evaluateFolder('runs/baseline/pred', 'data/Dataset001_VS', { emptyDice: 'nan' });
  * console.log(ev.cases.length, ev.missingPredictions);
  */
 export async function evaluateFolder(predDir: string, refDir: string, opts: EvaluateFolderOptions = {}): Promise<FolderEvaluation> {
   const t0 = performance.now();
-  const { threads: askedThreads = 2, onCase, ...metricOpts } = opts;
+  const { threads: askedThreads = 2, onCase, chill = true, ...metricOpts } = opts;
   if (!Number.isInteger(askedThreads) || askedThreads < 1) {
     throw new Error(`evaluateFolder: threads: expected a positive integer, got ${String(askedThreads)}`);
   }
   const pairing = await pairFolders(resolve(predDir), resolve(refDir));
-  const { pairs } = pairing;
+  const { pairs, missingPredictions: missing } = pairing;
+  if (!chill && missing.length > 0) {
+    throw new Error(
+      `${missing.length} reference${missing.length === 1 ? ' has' : 's have'} no prediction in ${pairing.predDir}: ${sample(missing)}; ` +
+        'expected a prediction for every reference (give --chill to evaluate the predictions present, as nnU-Net\'s --chill)',
+    );
+  }
   const cases = new Array<CaseMetrics>(pairs.length);
   let done = 0;
   const record = (i: number, r: CaseMetrics) => {

@@ -87,8 +87,14 @@ test('evaluateFolder: clear errors for a missing folder, no common case, a geome
 
 test('meatus evaluate + compare: files written, values read back, tables, figures, panels', async () => {
   const evalDir = (m: string) => join(root, 'eval', m);
+  // A reference without a prediction is an error by default (nnU-Net's evaluate_folder without --chill), before any output.
+  await assert.rejects(
+    quiet(runEvaluate, ['--pred', join(root, 'pred', 'shifted'), '--ref', join(root, 'ds'), '--out', join(root, 'eval', 'strict')]),
+    /1 reference has no prediction in .*shifted: VS_p004_t01; expected a prediction for every reference \(give --chill/,
+  );
+  assert.equal(existsSync(join(root, 'eval', 'strict')), false);
   for (const m of ['shifted', 'eroded', 'boundary']) {
-    const r = await quiet(runEvaluate, ['--pred', join(root, 'pred', m), '--ref', join(root, 'ds'), '--out', evalDir(m), '--name', m, ...(m === 'shifted' ? ['--json'] : [])]);
+    const r = await quiet(runEvaluate, ['--pred', join(root, 'pred', m), '--ref', join(root, 'ds'), '--out', evalDir(m), '--name', m, '--chill', ...(m === 'shifted' ? ['--json'] : [])]);
     assert.equal(r.code, 0, r.err);
     for (const f of ['cases.csv', 'summary.json', 'table1.md', 'table2.md']) assert.ok(existsSync(join(evalDir(m), f)), f);
     if (m === 'shifted') {
