@@ -184,7 +184,10 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
     if (dates !== null && inputs.every((i) => i.date === null)) {
       throw new Error(`${datesFile}: no date for any scan of patient '${patient}' (${inputs.map((i) => i.case).join(', ')})`);
     }
-    patients.push({ patient, cases: ids.map((id) => id.name), bySide: computeGrowthBySide(patient, inputs, thresholds) });
+    const bySide = computeGrowthBySide(patient, inputs, thresholds);
+    const byDate = bySide[0].timepoints.map((t) => t.case);
+    if (byDate.some((c, k) => c !== ids[k].name)) o.log?.(`${patient}: the dates order the scans ${byDate.join(', ')}, not as their names do; the dates are followed`);
+    patients.push({ patient, cases: ids.map((id) => id.name), bySide });
   }
   if (dates === null) o.log?.('no dates (no --dates, no dates.csv beside the inputs): scans ordered by their names, no rates per year');
   // Pass 2: the reports, one patient at a time (label maps and T2s read again); a failure removes

@@ -104,6 +104,12 @@ test('meatus growth: a later patient\'s bad dates leave no output at all; dates.
   assert.equal(t2bad.code, 1);
   assert.match(t2bad.err, /B_t1_0000\.nii\.gz: shape 8×20×15 differs from its label map/);
   assert.ok(!existsSync(join(out2, 'A_growth.html')) && !existsSync(join(out2, 'growth.json')), 'nothing left behind');
+  // Dates against the names' order: followed, and said.
+  writeFileSync(join(ds, 'dates.csv'), 'case,date\nA_t1,2021-01-01\nA_t2,2020-01-01\nB_t1,2020-01-01\nB_t2,2020-07-01\n');
+  const swapped = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer', '--overwrite');
+  assert.equal(swapped.code, 0, swapped.err);
+  assert.match(swapped.out, /A: the dates order the scans A_t2, A_t1, not as their names do; the dates are followed/);
+  assert.doesNotMatch(swapped.out, /B: the dates order/);
   // Without any dates a line says so.
   rmSync(join(ds, 'dates.csv'));
   const undated = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer', '--overwrite');
