@@ -83,8 +83,8 @@ export function countLabels(
       const nx = shape[2];
       const ny = shape[1];
       throw new Error(
-        `countLabels: label map holds the value ${v} at voxel (x, y, z) = ` +
-          `(${i % nx}, ${Math.floor(i / nx) % ny}, ${Math.floor(i / (nx * ny))}); ` +
+        `label map holds the value ${v} at voxel [z, y, x] = ` +
+          `[${Math.floor(i / (nx * ny))}, ${Math.floor(i / nx) % ny}, ${i % nx}]; ` +
           `expected only 0 (background), ${em} (extrameatal) and ${im} (intrameatal)`,
       );
     }

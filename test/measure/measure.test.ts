@@ -106,7 +106,7 @@ test('measure: custom labels; bad inputs throw with the value or field named', (
   assert.equal(m.extrameatalAxialDiameter!.mm, 8);
   assert.throws(() => measure(relabelled), { message: /holds the value 10 at voxel/ });
   const bad = { ...v, data: v.data.map((x, i) => (i === 100 ? 3 : x)) };
-  assert.throws(() => measure(bad), { message: /value 3 at voxel \(x, y, z\) = \(4, 3, 0\)/ });
+  assert.throws(() => measure(bad), { message: /value 3 at voxel \[z, y, x\] = \[0, 3, 4\]/ });
   assert.throws(() => measure({ ...v, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] }), {
     message: /measure: affine .* degenerate/,
   });

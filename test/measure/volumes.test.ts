@@ -38,7 +38,7 @@ test('countLabels: custom label values; bad values are named with their voxel', 
   });
   assert.throws(() => countLabels(new Uint8Array([0, 1, 3, 2]), [1, 2, 2]), {
     message:
-      /countLabels: label map holds the value 3 at voxel \(x, y, z\) = \(0, 1, 0\); expected only 0 .*1 .*2/,
+      /^label map holds the value 3 at voxel \[z, y, x\] = \[0, 1, 0\]; expected only 0 .*1 .*2/,
   });
   assert.throws(() => countLabels(new Float32Array([0, 1.5]), [1, 1, 2]), { message: /value 1.5/ });
   assert.throws(() => countLabels(new Float32Array([NaN, 1]), [1, 1, 2]), { message: /value NaN/ });
