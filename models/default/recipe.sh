@@ -19,13 +19,16 @@
 #    data (`--plan plan-stage1.json`), started from the first run's best weights, 60 epochs; then
 #    20 more heads with large tumours (10 Koos IV, 10 Koos III: patients 61–80, `--first-patient`)
 #    join the training set and stage 1 is fine-tuned on all 80 from the last weights, lr 0.003,
-#    40 epochs; then once more from those last weights, lr 0.005, 160 epochs (its last weights are
-#    shipped: see below);
+#    40 epochs; then once more from those last weights, lr 0.005, 160 epochs;
 # 5. stage 2 (EM/IM, γ = 0.5, τ = 1 mm) fine-tuned from the previous built-in model, one run
 #    resumed to 20, 40 and 80 epochs; 25 iterations per epoch throughout (a resumed run's poly
-#    schedule continues from the epoch reached, towards the new total). On 2 CPU cores about four
-#    hours in all, data included.
-# 6. the last weights of each run (nnU-Net's checkpoint_final) are copied here.
+#    schedule continues from the epoch reached, towards the new total);
+# 6. 30 more heads (10 Koos I, 10 Koos II, 10 at the TSE geometry with healthy ones: patients
+#    81–110) join, and both stages are trained once more on all 110 from their last weights, lr
+#    0.003: stage 1 150 epochs, stage 2 60 epochs, sampling seed 2. On 2 CPU cores about five and
+#    a half hours in all, data included;
+# 7. the last weights of the localiser and of the two runs of step 6 (nnU-Net's checkpoint_final)
+#    are copied here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:-.meatus-cache/default-model}
@@ -105,17 +108,45 @@ for epochs in ${STAGE2_SCHEDULE:-20 40 80}; do
   meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed" --out "$work/stage2" --pretrained "$work/previous-stage2.safetensors" \
     --epochs "$epochs" --iterations "${ITERATIONS:-25}" --no-final-validation "${common[@]}"
 done
+# 30 more heads, patients 81–110 of the same seed: 10 Koos I and 10 Koos II tumours at the mixed
+# geometries (the smallest tumours scored lowest on unseen heads), and 10 heads at the 1 × 1 × 2 mm
+# TSE geometry with healthy ones among them (--healthy 0.3 drew one; the normal canal of a TSE scan
+# was taken for tumour), preprocessed with plan.json; both stages trained once more on all 110.
+[ -f "$work/extra1/dataset.json" ] || meatus phantom --geometry mixed --koos 1 --cases 10 --patients 10 --seed 2026 --first-patient 81 --out "$work/extra1"
+[ -f "$work/extra2/dataset.json" ] || meatus phantom --geometry mixed --koos 2 --cases 10 --patients 10 --seed 2026 --first-patient 91 --out "$work/extra2"
+[ -f "$work/extraT/dataset.json" ] || meatus phantom --geometry tse --healthy 0.3 --cases 10 --patients 10 --seed 2026 --first-patient 101 --out "$work/extraT"
+for x in 1 2 T; do
+  [ -f "$work/preprocessed-extra$x/cases.json" ] || meatus preprocess --dataset "$work/extra$x" --plan "$work/plan.json" --out "$work/preprocessed-extra$x" --overwrite
+done
+if [ ! -f "$work/preprocessed-all2/cases.json" ]; then
+  mkdir -p "$work/preprocessed-all2"
+  for d in preprocessed preprocessed-extra4 preprocessed-extra3 preprocessed-extra1 preprocessed-extra2 preprocessed-extraT; do ln -sf "$(cd "$work/$d" && pwd)"/VS_* "$work/preprocessed-all2/"; done
+  cp "$work/plan.json" "$work/preprocessed-all2/plan.json"
+  node -e '
+    const fs = require("fs");
+    const [out, ...dirs] = process.argv.slice(1);
+    const cases = dirs.flatMap((d) => JSON.parse(fs.readFileSync(d + "/cases.json", "utf8")).cases);
+    fs.writeFileSync(out + "/cases.json", JSON.stringify({ version: 1, cases }, null, 2) + "\n");
+  ' "$work/preprocessed-all2" "$work/preprocessed" "$work/preprocessed-extra4" "$work/preprocessed-extra3" "$work/preprocessed-extra1" "$work/preprocessed-extra2" "$work/preprocessed-extraT"
+fi
+meatus train --task wholeTumour --dataset "$work/preprocessed-all2" --plan "$work/plan-stage1.json" --out "$work/stage1-more" \
+  --pretrained "$work/stage1/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE1_LAST_EPOCHS:-150}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation --val-iterations 5 --seed 2 "$@"
+meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed-all2" --out "$work/stage2-more" \
+  --pretrained "$work/stage2/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE2_LAST_EPOCHS:-60}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation --val-iterations 5 --seed 2 "$@"
 # The last weights of each run (nnU-Net's checkpoint_final; the localiser's best is its last), without
 # the optimizer state.
-for s in localiser stage1 stage2; do
+for pair in localiser:localiser stage1-more:stage1 stage2-more:stage2; do
+  run=${pair%%:*} s=${pair##*:}
   node --input-type=module --import tsx -e '
     const { loadCheckpoint, saveCheckpoint } = await import("./src/nn/checkpoint.ts");
     const [from, to] = process.argv.slice(1);
     const c = await loadCheckpoint(from);
     await saveCheckpoint(to, c.model, c.meta);
-  ' "$work/$s/checkpoint_last.safetensors" "models/default/$s.safetensors"
-  cp "$work/$s/progress.png" "models/default/$s-progress.png"
-  cp "$work/$s/log.jsonl" "models/default/$s-log.jsonl"
+  ' "$work/$run/checkpoint_last.safetensors" "models/default/$s.safetensors"
+  cp "$work/$run/progress.png" "models/default/$s-progress.png"
+  cp "$work/$run/log.jsonl" "models/default/$s-log.jsonl"
 done
 cp "$work/plan.json" models/default/plan.json
 cp "$work/plan-localiser.json" models/default/plan-localiser.json
@@ -123,4 +154,6 @@ cp "$work/plan-stage1.json" models/default/plan-stage1.json
 cp "$work/stage1-small/log.jsonl" models/default/stage1-small-log.jsonl
 cp "$work/stage1-large/log.jsonl" models/default/stage1-large-log.jsonl
 cp "$work/stage1-ft/log.jsonl" models/default/stage1-ft-log.jsonl
+cp "$work/stage1/log.jsonl" models/default/stage1-ft2-log.jsonl
+cp "$work/stage2/log.jsonl" models/default/stage2-first-log.jsonl
 echo "default model written to models/default/"
