@@ -274,7 +274,7 @@ export async function run(argv: string[]): Promise<number> {
     toVoxelEdges: values.edges ?? false,
     probabilities: values.probabilities ?? false,
     report: !values['no-report'],
-    ...(values['no-report'] ? {} : { palette, viewer: !values['no-viewer'] }),
+    ...(values['no-report'] ? {} : { palette: palette ?? 'default', viewer: !values['no-viewer'] }),
   };
   try {
     const pending: string[] = [];

@@ -9,7 +9,7 @@
  *   in an nnU-Net channel suffix (`_0000`) or `_probabilities` are not label maps and are skipped.
  *   The case name is the file name without `.nii(.gz)`.
  * - **T2 scans** (thumbnails, viewer): `images` (`<case>_0000.nii(.gz)` or `<case>.nii(.gz)` in
- *   that folder), else `imagesTr/` beside a `labelsTr/` input, else the `input` recorded in
+ *   that folder), else the `imagesTr/` of a dataset input or beside a `labelsTr/` input, else the `input` recorded in
  *   `<case>_measurements.json` beside the label map (what `meatus segment` writes), else none.
  * - **Dates**: `dates` (a `case,date` CSV, `data/scan-dates.ts`), else a `dates.csv` in the (single)
  *   input folder, or above it when it is a `labelsTr/`/`imagesTr/`, else none: the scans are ordered
@@ -81,9 +81,12 @@ function findLabels(inputs: string[]): Found[] {
     if (statSync(p).isDirectory()) {
       const nnunet = existsSync(join(p, 'labelsTr')) && statSync(join(p, 'labelsTr')).isDirectory();
       const dir = nnunet ? join(p, 'labelsTr') : p;
+      // A dataset's labelsTr/ given itself: its imagesTr/ beside it.
+      const beside = join(dirname(resolve(p)), 'imagesTr');
+      const imagesTr = nnunet ? join(p, 'imagesTr') : basename(resolve(p)) === 'labelsTr' && existsSync(beside) ? beside : null;
       const files = readdirSync(dir).filter((f) => NII.test(f) && !/_\d{4}\.nii(\.gz)?$/i.test(f) && !/_probabilities\.nii(\.gz)?$/i.test(f)).sort();
       if (files.length === 0) throw new Error(`input ${p}: no label map (.nii/.nii.gz) in ${dir}`);
-      for (const f of files) out.push({ case: f.replace(NII, ''), label: join(dir, f), root: p, imagesTr: nnunet ? join(p, 'imagesTr') : null });
+      for (const f of files) out.push({ case: f.replace(NII, ''), label: join(dir, f), root: p, imagesTr });
     } else if (NII.test(p)) {
       out.push({ case: basename(p).replace(NII, ''), label: p, root: null, imagesTr: null });
     } else {

@@ -91,8 +91,12 @@ test('meatus growth: a later patient\'s bad dates leave no output at all; dates.
   assert.ok(!existsSync(join(out, 'A_growth.html')), 'patient A\'s report is not written before B is checked');
   // Fixed, the same command runs (nothing left behind to refuse) and takes the dates from the dataset.
   writeFileSync(join(ds, 'dates.csv'), 'case,date\nA_t1,2020-01-01\nA_t2,2021-01-01\nB_t1,2020-01-01\nB_t2,2020-07-01\n');
+  await writeNifti(join(ds, 'imagesTr', 'A_t1_0000.nii.gz'), { ...boxes(4), data: Float32Array.from(boxes(4).data, (v) => 100 + v) });
   const ok = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer');
   assert.equal(ok.code, 0, ok.err);
+  // The T2 in imagesTr/ beside labelsTr/ is found (the other scans have none).
+  assert.doesNotMatch(ok.out, /A_t1: no T2 found/);
+  assert.match(ok.out, /A_t2: no T2 found/);
   const json = JSON.parse(readFileSync(join(out, 'growth.json'), 'utf8'));
   assert.equal(json.datesFile, join(ds, 'dates.csv'));
   assert.deepEqual(json.patients.map((p: { timeFrom: string }) => p.timeFrom), ['dates', 'dates']);

@@ -86,6 +86,17 @@ test('segment --part K/N and the resume-skip', async () => {
   assert.equal(over.code, 0, over.err);
   assert.match(over.err, /part 1\/2: 2 cases; 0 already complete .* 2 to segment/);
 
+  // With reports: the default palette given or not is the same setting; another palette is refused.
+  const withReport = (...extra: string[]) => quiet(['segment', join(scans, 'c0_0000.nii.gz'), '--baseline', model, '--out', join(root, 'out-report'), '--no-viewer', ...extra]);
+  const first = await withReport();
+  assert.equal(first.code, 0, first.err);
+  const same = await withReport('--palette', 'default');
+  assert.equal(same.code, 0, same.err);
+  assert.match(same.err, /1 case; 1 already complete .* 0 to segment/);
+  const other = await withReport('--palette', 'colour-blind');
+  assert.equal(other.code, 1);
+  assert.match(other.err, /made with other settings \(palette was "default", now "colour-blind"\)/);
+
   // Bad --part values are refused before any work.
   assert.match((await seg('--part', '2/2')).err, /--part: expected K\/N with integers 0 ≤ K < N/);
 });
