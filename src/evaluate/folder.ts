@@ -39,7 +39,9 @@ export interface EvaluateFolderOptions extends Omit<MetricOptions, 'names'> {
    * Whether references without a prediction are allowed (default true: the predictions present are
    * evaluated and the rest listed in `missingPredictions`, as nnU-Net's `compute_metrics_on_folder`
    * with `chill=True`); false refuses them before evaluating, as `nnUNetv2_evaluate_folder` without
-   * `--chill`.
+   * `--chill` (MIC-DKFZ/nnUNet, nnunetv2/evaluation/evaluate_predictions.py, commit 9b10d6c: the
+   * CLI's `--chill` is a store_true flag; without it every reference file must exist in the
+   * prediction folder).
    */
   chill?: boolean;
 }
