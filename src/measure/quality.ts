@@ -108,7 +108,7 @@ export const MAX_TUMOUR_DIAMETER_MM = 50;
 
 /**
  * Below this whole-tumour volume (mL) a segmented tumour is tens of voxels, the size of the false
- * detections a model makes in a normal canal (the built-in model's reach 0.07 mL on unseen healthy
+ * detections a model makes in a normal canal (the built-in model's reach 0.08 mL on unseen healthy
  * phantom heads, bench/head-eval.ts), so it is flagged for confirmation on the images; small
  * intracanalicular tumours are as small (Koos I, from a few tens of mm³).
  */
