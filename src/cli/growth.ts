@@ -3,12 +3,14 @@
  * scans it segments first) and scan dates — as `growth.json`, `growth.csv` and one HTML report
  * per patient. The work is `runGrowth` (`src/measure/growth-run.ts`).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { oneOf, parseCommand, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { datesBeside, runGrowth } from '../measure/growth-run.js';
-import { resolveGrowthThresholds } from '../measure/growth.js';
+import { orderScans, resolveGrowthThresholds } from '../measure/growth.js';
+import { groupByPatient } from '../data/cases.js';
+import { parseScanDates } from '../data/scan-dates.js';
 import { viewerHtml } from '../measure/viewer.js';
 
 /** One-line description for `meatus --help`. */
@@ -80,6 +82,15 @@ export async function run(argv: string[]): Promise<number> {
     // An nnU-Net dataset folder: its imagesTr/; its dates.csv, unless --dates, goes with it.
     const scans = positionals.map((p) => (isDir(join(p, 'imagesTr')) ? join(p, 'imagesTr') : p));
     if (dates === undefined && positionals.length === 1 && isDir(positionals[0])) dates = datesBeside(scans[0]) ?? undefined;
+    // Every patient's dates checked before minutes of segmenting.
+    if (dates !== undefined) {
+      if (!existsSync(dates)) throw new Error(`--dates ${dates}: no such file`);
+      const parsed = parseScanDates(readFileSync(dates, 'utf8'), dates);
+      const { collectInputs, caseIdOf } = await import('./segment.js');
+      for (const [patient, ids] of groupByPatient(collectInputs(scans).map(caseIdOf), v.pattern)) {
+        orderScans(patient, ids.map((id) => ({ case: id.name, date: parsed.get(id.name) ?? null })));
+      }
+    }
     const code = await segment([...scans, '--out', seg, '--no-report', ...(v.models ? ['--models', v.models] : []), ...(v.edges ? ['--edges'] : []), ...(v.overwrite ? ['--overwrite'] : [])]);
     if (code !== 0) return code;
     inputs = [seg];

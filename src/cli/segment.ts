@@ -113,7 +113,12 @@ function checkInputFile(path: string): void {
   }
 }
 
-function collectInputs(inputs: string[]): string[] {
+/**
+ * The scan files of `segment`'s inputs: each file, and every `.nii`/`.nii.gz` of each folder but the
+ * extra channels (`_0001` …), checked to be NIfTI by their first bytes.
+ * @throws Error naming the input that is missing, empty, or not a NIfTI file.
+ */
+export function collectInputs(inputs: string[]): string[] {
   const out: string[] = [];
   for (const p of inputs) {
     if (!existsSync(p)) throw new Error(`input ${p}: no such file or folder`);

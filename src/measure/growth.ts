@@ -231,9 +231,14 @@ function sidePart(m: Measurements, side: TumourSide | null): Pick<Measurements, 
   return m.side === side ? m : null;
 }
 
-/** {@link computeGrowth} of the scans' `part` (`null`: all of each scan), the series labelled `side`. */
-function growthOf(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds>, part: TumourSide | null, side: TumourSide | undefined): GrowthSeries {
-  const t = resolveGrowthThresholds(thresholds);
+/**
+ * A patient's scans in time order (by date when dated, else as given) with each one's time (ms),
+ * after the checks of {@link computeGrowth}: no scans, a case twice, a dated/undated mix, a date
+ * that is not ISO, two scans on one date. Callers check dates with it before expensive work.
+ * @throws Error naming the patient and the case.
+ * @example orderScans('P', [{ case: 'P_t2', date: '2021-01-01' }, { case: 'P_t1', date: '2020-01-01' }]).order[0].case // 'P_t1'
+ */
+export function orderScans<T extends { case: string; date?: string | null }>(patient: string, inputs: readonly T[]): { order: T[]; times: Map<string, number> | null } {
   if (inputs.length === 0) throw new Error(`growth of ${patient}: no scans`);
   const seen = new Set<string>();
   for (const s of inputs) {
@@ -257,14 +262,21 @@ function growthOf(patient: string, inputs: readonly GrowthInput[], thresholds: P
       throw new Error(`growth of ${patient}: '${order[i - 1].case}' and '${order[i].case}' have the same date ${order[i].date}`);
     }
   }
-  const t0 = dated.length > 0 ? times.get(order[0].case)! : 0;
+  return { order, times: dated.length > 0 ? times : null };
+}
+
+/** {@link computeGrowth} of the scans' `part` (`null`: all of each scan), the series labelled `side`. */
+function growthOf(patient: string, inputs: readonly GrowthInput[], thresholds: Partial<GrowthThresholds>, part: TumourSide | null, side: TumourSide | undefined): GrowthSeries {
+  const t = resolveGrowthThresholds(thresholds);
+  const { order, times } = orderScans(patient, inputs);
+  const t0 = times !== null ? times.get(order[0].case)! : 0;
   const tps: GrowthTimepoint[] = order.map((s) => {
     const m = sidePart(s.measurements, part);
     const r = m?.guideline.reportedSize;
     return {
       case: s.case,
       date: s.date ?? null,
-      years: dated.length > 0 ? (times.get(s.case)! - t0) / YEAR_MS : null,
+      years: times !== null ? (times.get(s.case)! - t0) / YEAR_MS : null,
       volumes: m ? { extrameatal: m.volumes.extrameatal.mm3, intrameatal: m.volumes.intrameatal.mm3, wholeTumour: m.volumes.wholeTumour.mm3 } : { extrameatal: 0, intrameatal: 0, wholeTumour: 0 },
       reportedMm: r?.mm ?? 0,
       reportedKind: r?.kind ?? 'none',
@@ -277,7 +289,7 @@ function growthOf(patient: string, inputs: readonly GrowthInput[], thresholds: P
     tps[i].sincePrevious = change(tps[i - 1], tps[i], t);
     tps[i].sinceFirst = change(tps[0], tps[i], t);
   }
-  const series: GrowthSeries = { patient, ...(side ? { side } : {}), timeFrom: dated.length > 0 ? 'dates' : 'names', thresholds: t, timepoints: tps, summary: '' };
+  const series: GrowthSeries = { patient, ...(side ? { side } : {}), timeFrom: times !== null ? 'dates' : 'names', thresholds: t, timepoints: tps, summary: '' };
   series.summary = growthSummary(series);
   return series;
 }

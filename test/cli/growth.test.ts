@@ -114,6 +114,14 @@ test('meatus growth: a later patient\'s bad dates leave no output at all; dates.
   assert.equal(swapped.code, 0, swapped.err);
   assert.match(swapped.out, /A: the dates order the scans A_t2, A_t1, not as their names do; the dates are followed/);
   assert.doesNotMatch(swapped.out, /B: the dates order/);
+  // With --segment the dates are checked before any scan is segmented.
+  const seg = join(dir, 'ds-seg');
+  for (const name of ['C_t1', 'C_t2']) await writeNifti(join(seg, 'imagesTr', `${name}_0000.nii.gz`), { ...boxes(4), data: Float32Array.from(boxes(4).data) });
+  writeFileSync(join(seg, 'dates.csv'), 'case,date\nC_t1,2020-01-01\nC_t2,2020-01-01\n');
+  const early = await cli('growth', seg, '--segment', '--out', join(dir, 'o-seg'), '--no-viewer');
+  assert.equal(early.code, 1);
+  assert.match(early.err, /'C_t1' and 'C_t2' have the same date 2020-01-01/);
+  assert.equal(existsSync(join(dir, 'o-seg', 'segmentation')), false, 'nothing segmented');
   // Without any dates a line says so.
   rmSync(join(ds, 'dates.csv'));
   const undated = await cli('growth', join(ds, 'labelsTr'), '--out', out, '--no-viewer', '--overwrite');
