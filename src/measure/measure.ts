@@ -105,7 +105,7 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   const ml = (x: Measurements) => `${x.volumes.wholeTumour.ml.toFixed(2)} mL`;
   // The diameters, guideline measurements and extent of both together would span the head: the
   // larger tumour's stand at the top level, the volumes stay those of both.
-  const larger = sides.left.volumes.wholeTumour.mm3 >= sides.right.volumes.wholeTumour.mm3 ? 'left' : 'right';
+  const larger = largerSide(sides);
   const notes = [
     `tumour on both sides of the head (left ${ml(sides.left)}, right ${ml(sides.right)}: NF2, or a false detection on one side): ` +
       `each side is measured on its own; the volumes are of both together, the diameters and the reported size those of the larger tumour (${larger} side)`,
@@ -114,11 +114,19 @@ export function measure(label: Volume, opts: MeasureOptions = {}): Measurements 
   return { ...sides[larger], volumes: m.volumes, extrameatal: sides.left.extrameatal || sides.right.extrameatal, notes, sides };
 }
 
+/** The side whose tumour is the larger by whole-tumour volume (left on a tie): the top level's. */
+export function largerSide(sides: { left: Measurements; right: Measurements }): TumourSide {
+  return sides.left.volumes.wholeTumour.mm3 >= sides.right.volumes.wholeTumour.mm3 ? 'left' : 'right';
+}
+
 /**
  * The label map split into the patient's left and right (RAS x < 0 and ≥ 0, by the centroid of each
  * 26-connected tumour component); `{ side }` when all the tumour is on one side; null without tumour.
+ * @param data - The label map, `[z, y, x]` with x fastest, of `shape`; any non-zero value is tumour.
+ * @param affine - Voxel `(x, y, z)` → RAS+ mm, row-major 4 × 4.
+ * @returns Two label maps of `data`'s length holding each side's voxels with their values, others 0.
  */
-function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left: Uint8Array; right: Uint8Array } | { side: TumourSide } | null {
+export function splitSides(data: ArrayLike<number>, shape: Vec3, affine: Mat4): { left: Uint8Array; right: Uint8Array } | { side: TumourSide } | null {
   const [nz, ny, nx] = shape;
   const rasX = (x: number, y: number, z: number) => affine[0] * x + affine[1] * y + affine[2] * z + affine[3];
   // A cheap pass first: most label maps hold tumour on one side only.

@@ -25,7 +25,7 @@ import type { Volume } from '../volume/volume.js';
 import { formatEigenRatio } from './canal.js';
 import type { Diameter3d } from './diameter-3d.js';
 import type { SliceLine } from './interface-line.js';
-import { SIDE_TEXT, type Measurements } from './measure.js';
+import { largerSide, SIDE_TEXT, splitSides, type Measurements } from './measure.js';
 import {
   figureSvg,
   intensityWindow,
@@ -182,21 +182,6 @@ function measurementTable(m: Measurements): string {
   ].join('\n');
 }
 
-/** The label's voxels on one side of the head (RAS x < 0: the patient's left), others 0. */
-function sideOnly(label: Volume, side: 'left' | 'right'): Uint8Array {
-  const [nz, ny, nx] = label.shape;
-  const a = label.affine;
-  const out = new Uint8Array(label.data.length);
-  for (let z = 0, i = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (label.data[i] !== 0 && (a[0] * x + a[1] * y + a[2] * z + a[3] < 0) === (side === 'left')) out[i] = label.data[i];
-      }
-    }
-  }
-  return out;
-}
-
 /** One figure: its plane, slice and SVG. */
 interface Figure {
   plane: PlaneName;
@@ -211,8 +196,9 @@ function figures(input: ReportInput, box: TumourBox | null): Figure[] {
   const win = intensityWindow(t2.data);
   // Tumour on both sides: the slices through a centroid go through the larger tumour's (the
   // centroid of both lies between the ears, in no tumour).
-  const larger = m.sides ? (m.sides.left.volumes.wholeTumour.mm3 >= m.sides.right.volumes.wholeTumour.mm3 ? 'left' : 'right') : null;
-  const centreBox = larger === null ? box : tumourBox({ ...label, data: sideOnly(label, larger) });
+  const larger = m.sides ? largerSide(m.sides) : null;
+  const split = m.sides ? splitSides(label.data, label.shape, label.affine) : null;
+  const centreBox = larger !== null && split !== null && 'left' in split ? tumourBox({ ...label, data: split[larger] }) : box;
   const centre = (axis: number) =>
     Math.round(centreBox === null ? (t2.shape[axis] - 1) / 2 : centreBox.centroid[axis]);
   // Tumour on both sides: the combined diameter would span the head, so the figure shows the larger
