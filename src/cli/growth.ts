@@ -9,7 +9,7 @@ import { oneOf, parseCommand, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { datesBeside, runGrowth } from '../measure/growth-run.js';
 import { orderScans, resolveGrowthThresholds } from '../measure/growth.js';
-import { groupByPatient } from '../data/cases.js';
+import { casePattern, groupByPatient } from '../data/cases.js';
 import { parseScanDates } from '../data/scan-dates.js';
 import { viewerHtml } from '../measure/viewer.js';
 
@@ -73,6 +73,16 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^growth thresholds: /, '').replace(/volumeWatchPercent/g, '--watch-pct').replace(/volumePercent/g, '--volume-pct'));
   }
+  // Options that name files or a pattern: usage errors, before anything is read or segmented.
+  if (v.dates !== undefined && !existsSync(v.dates)) throw new UsageError(`--dates ${v.dates}: no such file`);
+  if (v.images !== undefined && !isDir(v.images)) throw new UsageError(`--images ${v.images}: not a folder`);
+  if (v.pattern !== undefined) {
+    try {
+      casePattern(v.pattern);
+    } catch (e) {
+      throw new UsageError(`--pattern ${(e as Error).message.replace(/^case pattern: /, '')}`);
+    }
+  }
   let inputs = positionals;
   let notice: string | undefined;
   let dates = v.dates;
@@ -84,7 +94,6 @@ export async function run(argv: string[]): Promise<number> {
     if (dates === undefined && positionals.length === 1 && isDir(positionals[0])) dates = datesBeside(scans[0]) ?? undefined;
     // Every patient's dates checked before minutes of segmenting.
     if (dates !== undefined) {
-      if (!existsSync(dates)) throw new Error(`--dates ${dates}: no such file`);
       const parsed = parseScanDates(readFileSync(dates, 'utf8'), dates);
       const { collectInputs, caseIdOf } = await import('./segment.js');
       for (const [patient, ids] of groupByPatient(collectInputs(scans).map(caseIdOf), v.pattern)) {

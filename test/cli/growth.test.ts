@@ -69,6 +69,17 @@ test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the r
   assert.equal((await cli('growth', '--out', out)).code, 2);
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--linear-mm', '0')).err, /--linear-mm: expected a positive number, got '0'/);
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--palette', 'pink')).err, /--palette: expected default or colour-blind/);
+  for (const [args, msg] of [
+    [['--dates', join(dir, 'none.csv')], /--dates .*none\.csv: no such file/],
+    [['--images', join(dir, 'none')], /--images .*none: not a folder/],
+    [['--pattern', '^(?<case>.+)$'], /--pattern .* has no named group 'patient'/],
+    [['--pattern', '('], /--pattern "\(" is not a valid regular expression/],
+  ] as const) {
+    const r = await cli('growth', labels, '--out', join(dir, 'o2'), ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: a usage error`);
+    assert.match(r.err, msg);
+    assert.equal(existsSync(join(dir, 'o2')), false, `${args.join(' ')}: nothing written`);
+  }
   writeFileSync(join(dir, 'bad.csv'), 'case,when\nA_t1,2020\n');
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--dates', join(dir, 'bad.csv'))).err, /bad\.csv: line 1: expected the header 'case,date'/);
   writeFileSync(join(dir, 'part.csv'), 'case,date\nA_t1,2020-01-01\n');
