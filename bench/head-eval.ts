@@ -41,7 +41,7 @@ import { voxelToRas } from '../src/measure/geometry.js';
 import { label as components } from '../src/volume/components.js';
 import type { Volume } from '../src/volume/volume.js';
 import { failer, intArg } from './lib/args.js';
-import { disposeModels, hasStages, loadModelFolder } from './lib/models.js';
+import { disposeModels, hasStages, loadModelFolder } from '../src/infer/model-folder.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const fail = failer('head-eval');

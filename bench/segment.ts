@@ -4,7 +4,7 @@
 //
 // - The scan: `generatePhantom({ fov: 'head' })`, 80 × 384 × 384 voxels of 1.5 × 0.41 × 0.41 mm.
 // - The models: `--models DIR` (stage1.safetensors, stage2.safetensors, and localiser.safetensors when
-//   present), else the built-in default model (models/default) when present, else two networks with
+//   present; with their ensemble members stage1-2.safetensors, … on both sides), else the built-in default model (models/default) when present, else two networks with
 //   random weights on a plan like the default recipe's (saved as checkpoints, so `loadModel` reads
 //   them as it reads trained ones; no localiser).
 // - meatus, on the preprocessed grid ("grid", libtorch; `--no-grid` leaves it out): stage 1 full
@@ -43,7 +43,7 @@ import { parseArgs } from 'node:util';
 import { torch, type Device } from '../src/torch/index.js';
 import type { PhantomConfig } from '../src/data/phantom/config.js';
 import { generatePhantom } from '../src/data/phantom/generate.js';
-import { loadModel, type Engine, type Model } from '../src/infer/model.js';
+import { loadEnsemble, loadModel, type Engine, type Model } from '../src/infer/model.js';
 import { segment, type SegmentOptions } from '../src/infer/pipeline.js';
 import { predictPreprocessed } from '../src/infer/predict.js';
 import { tileStarts } from '../src/infer/sliding-window.js';
@@ -60,7 +60,7 @@ import { agreement, type Agreement } from './lib/agreement.js';
 import { failer, intArg as intOption } from './lib/args.js';
 import { makeHeadCases, reportHead } from './lib/head-cases.js';
 import { GNU_TIME, runMeatusSegment } from './lib/meatus-cli.js';
-import { disposeModels, type FolderModels } from './lib/models.js';
+import { disposeModels, hasStages, stageFiles, type FolderModels } from '../src/infer/model-folder.js';
 import { median } from './lib/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -90,10 +90,11 @@ const MODES: Record<string, ModeOptions> = {
 
 interface ChildJob {
   kind: 'grid' | 'segment';
-  stage1: string;
-  stage2: string;
-  /** segment: the localiser checkpoint (run first when given), and the engine of every network. */
-  localiser?: string;
+  /** Each network's checkpoints: one, or an ensemble's members (`loadEnsemble`; the peer averages their logits too). */
+  stage1: string[];
+  stage2: string[];
+  /** segment: the localiser's checkpoints (run first when given), and the engine of every network. */
+  localiser?: string[];
   engine?: Engine;
   device: Device;
   threads: number;
@@ -137,7 +138,7 @@ async function child(jobFile: string): Promise<void> {
   const sync = () => job.device === 'cuda' && torch.cuda.synchronize();
   const seconds: Record<string, number> = {};
   let t0 = performance.now();
-  const load = (path: string) => loadModel(path, job.device, { engine: job.kind === 'segment' ? job.engine : undefined });
+  const load = (paths: string[]) => loadEnsemble(paths, job.device, { engine: job.kind === 'segment' ? job.engine : undefined });
   const models: FolderModels = { stage1: await load(job.stage1), stage2: await load(job.stage2) };
   if (job.localiser) models.localiser = await load(job.localiser);
   const { stage1, stage2 } = models;
@@ -306,11 +307,10 @@ async function main(): Promise<void> {
   try {
     // The models: their plans first (the preprocessing needs stage 1's), random ones built after.
     let modelDir = args.models ? resolve(args.models) : join(HERE, '..', 'models', 'default');
-    const have = (d: string) => existsSync(join(d, 'stage1.safetensors')) && existsSync(join(d, 'stage2.safetensors'));
     let modelsNote: string;
     let plan1: Plan;
     let plan2: Plan;
-    const random = !have(modelDir);
+    const random = !hasStages(modelDir);
     if (!random) {
       modelsNote = args.models ? `--models ${args.models}` : 'the built-in default model (models/default)';
       const plans: Plan[] = [];
@@ -329,10 +329,10 @@ async function main(): Promise<void> {
         'random weights (models/default not present) on a plan like the default recipe’s; stage 1’s tumour logit offset so that ' +
         `${(100 * (1 - WT_QUANTILE)).toFixed(2)} % of a central tile’s voxels are tumour`;
     }
-    const stage1Path = join(modelDir, 'stage1.safetensors');
-    const stage2Path = join(modelDir, 'stage2.safetensors');
-    const localiserPath = join(modelDir, 'localiser.safetensors');
-    const localiser = !random && existsSync(localiserPath) ? localiserPath : undefined;
+    const stage1Path = random ? [join(modelDir, 'stage1.safetensors')] : stageFiles(modelDir, 'stage1');
+    const stage2Path = random ? [join(modelDir, 'stage2.safetensors')] : stageFiles(modelDir, 'stage2');
+    const localiserFiles = random ? [] : stageFiles(modelDir, 'localiser');
+    const localiser = localiserFiles.length ? localiserFiles : undefined;
     if (e2e && !localiser) console.error(`bench/segment: ${modelDir} has no localiser.safetensors: the localised runs are left out`);
     for (const key of ['spacing', 'normalization'] as const) {
       if (JSON.stringify(plan1[key]) !== JSON.stringify(plan2[key])) {
@@ -355,8 +355,8 @@ async function main(): Promise<void> {
     const preFile = join(dir, 'pre.f32');
     writeFileSync(preFile, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
     if (random) {
-      await randomCheckpoint(stage1Path, plan1, 'wholeTumour', SEED, pre);
-      await randomCheckpoint(stage2Path, plan2, 'split', SEED + 1);
+      await randomCheckpoint(stage1Path[0], plan1, 'wholeTumour', SEED, pre);
+      await randomCheckpoint(stage2Path[0], plan2, 'split', SEED + 1);
     }
     const props: CaseProperties = pre.properties;
     console.error(
@@ -458,7 +458,9 @@ async function main(): Promise<void> {
       const loc = head[0].localised;
       if (loc.length) {
         const t = sec(loc, 'total');
-        rows.push({ name: `meatus \`segment()\` localised, ${engine} (+ localiser ${f(sec(loc, 'localise'))} s)`, stage1: sec(loc, 'stage1'), stage2: sec(loc, 'stage2'), total: t, ratio: peerTotal / t, maxRssMB: mem(loc), tiles: '—', agreement: locAgreement });
+        const ls = sec(loc, 'localise');
+        const locNote = Number.isNaN(ls) ? 'localiser skipped: the scan fits one of its patches' : `+ localiser ${f(ls)} s`;
+        rows.push({ name: `meatus \`segment()\` localised, ${engine} (${locNote})`, stage1: sec(loc, 'stage1'), stage2: sec(loc, 'stage2'), total: t, ratio: peerTotal / t, maxRssMB: mem(loc), tiles: '—', agreement: locAgreement });
       }
     }
 

@@ -4,13 +4,16 @@ Usage: python3 bench/peers/segment_torch.py CONFIG.json
 CONFIG (written by bench/segment.ts) names the preprocessed stage-1 input (raw float32 `[1, z, y, x]`,
 written by meatus's `preprocessForInference`, so preprocessing is identical), the two checkpoints
 (safetensors, parsed with struct + json: weights `model.<name>` with nnU-Net's parameter names, the
-plan and task in the `__metadata__` JSON), the device, the threads, the tile step, and where to write
+plan and task in the `__metadata__` JSON; a list of checkpoints is an ensemble), the device, the threads, the tile step, and where to write
 the label map.
 
 Both stages run nnU-Net v2's full-volume sliding window (`predict_sliding_window_return_logits`
 without mirroring): pad to at least the patch, tile starts from `compute_steps_for_sliding_window`
 (np.round), Gaussian importance map from `compute_gaussian` (σ = patch/8, scipy's gaussian_filter),
 one tile per network call (under autocast on CUDA, as nnU-Net), logits × Gaussian summed, divided by the summed Gaussian, then softmax.
+An ensemble (several checkpoints for a stage) sums the members' sliding-window logits and divides by
+their number before the softmax, as nnU-Net v2's `predict_logits_from_preprocessed_data` does
+(MIC-DKFZ/nnUNet, nnunetv2/inference/predict_from_raw_data.py, commit 0e49508).
 Stage 1 → argmax → largest 6-connected component (scipy.ndimage.label) = WT; stage 2 on [T2, WT]
 over the whole volume; label = WT ? argmax(p_EM, p_IM) + 1 : 0.
 
@@ -121,6 +124,12 @@ class UNet(nn.Module):
 TASKS = {'wholeTumour': (1, 2), 'split': (2, 3)}
 
 
+def load_models(paths, want_task):
+    """The networks of one stage (a path, or a list of an ensemble's paths) and the first one's plan."""
+    loaded = [load_model(p, want_task) for p in ([paths] if isinstance(paths, str) else paths)]
+    return [n for n, _ in loaded], loaded[0][1]
+
+
 def load_model(path, want_task):
     weights, meta = load_checkpoint(path)
     if meta['task'] != want_task:
@@ -169,8 +178,18 @@ def pad_nd_image(image, new_shape):
     return image, slicer
 
 
-def predict_sliding_window(net, data, patch, num_classes, step_size):
-    """Softmax probabilities [K, z, y, x] (float32) of `net` over `data` [C, z, y, x] (numpy)."""
+def predict_sliding_window(nets, data, patch, num_classes, step_size):
+    """Softmax probabilities [K, z, y, x] (float32) of the networks `nets` (their mean logits) over `data` [C, z, y, x] (numpy)."""
+    total = None
+    for net in nets:
+        logits, steps, tiles = sliding_window_logits(net, data, patch, num_classes, step_size)
+        total = logits if total is None else total + logits
+    total /= len(nets)
+    return torch.softmax(total, 0).cpu().numpy(), steps, tiles
+
+
+def sliding_window_logits(net, data, patch, num_classes, step_size):
+    """nnU-Net's predict_sliding_window_return_logits: logits [K, z, y, x] of `net` over `data`, cropped back."""
     padded, slicer = pad_nd_image(data, patch)
     shape = padded.shape[1:]
     steps = compute_steps_for_sliding_window(shape, patch, step_size)
@@ -191,9 +210,7 @@ def predict_sliding_window(net, data, patch, num_classes, step_size):
                 n_pred[sl] += gaussian
                 tiles += 1
     logits /= n_pred
-    logits = logits[slicer]
-    probs = torch.softmax(logits, 0)
-    return probs.cpu().numpy(), steps, tiles
+    return logits[slicer], steps, tiles
 
 
 def amp():
@@ -208,8 +225,8 @@ def sync():
 
 seconds = {}
 t0 = time.perf_counter()
-net1, plan1 = load_model(cfg['stage1'], 'wholeTumour')
-net2, plan2 = load_model(cfg['stage2'], 'split')
+net1, plan1 = load_models(cfg['stage1'], 'wholeTumour')
+net2, plan2 = load_models(cfg['stage2'], 'split')
 for key in ('spacing', 'normalization'):
     if plan1[key] != plan2[key]:
         raise SystemExit(f'the stage-1 and stage-2 plans differ in {key} ({plan1[key]} vs {plan2[key]}): '

@@ -11,6 +11,7 @@ import { checkOutput } from '../util/output-path.js';
 import { readNifti, writeNifti } from '../volume/nifti-file.js';
 import type { Volume } from '../volume/volume.js';
 import { loadModel, type Engine, type Model } from '../infer/model.js';
+import { loadModelFolder } from '../infer/model-folder.js';
 import { segment, type Localisation, type Models } from '../infer/pipeline.js';
 import { DEFAULT_LOCALISER_MARGIN_MM } from '../infer/localise.js';
 import { measure, formatMeasurements, assessQuality, qualityWarningLines, type QualityModel } from '../measure/index.js';
@@ -35,7 +36,9 @@ const USAGE = `usage: meatus segment INPUT... --out DIR [options]
                        (default: meatus-output)
   --models DIR         folder with stage1.safetensors and stage2.safetensors, and optionally
                        localiser.safetensors (default: the built-in model, trained on synthetic
-                       phantoms, which has all three)
+                       phantoms, which has all three). A network may be an ensemble:
+                       stage1-2.safetensors, stage1-3.safetensors, … are further members, and
+                       their logits are averaged (nnU-Net's ensemble of folds)
   --stage1 F --stage2 F  explicit two-stage checkpoints (with --localiser F, optionally);
                        --baseline F  a one-stage model
                        (one of --models, --stage1/--stage2 or --baseline; giving two is an error)
@@ -144,15 +147,7 @@ async function loadModels(v: Record<string, string | boolean | undefined>, devic
     const stages = { stage1: await load(resolve(String(v.stage1))), stage2: await load(resolve(String(v.stage2))) };
     return v.localiser ? { ...stages, localiser: await load(resolve(String(v.localiser))) } : stages;
   }
-  const dir = v.models ? resolve(String(v.models)) : defaultModelDir();
-  const s1 = join(dir, 'stage1.safetensors');
-  const s2 = join(dir, 'stage2.safetensors');
-  if (!existsSync(s1) || !existsSync(s2)) {
-    throw new Error(`--models ${dir}: expected stage1.safetensors and stage2.safetensors there (train them with models/default/recipe.sh or meatus train)`);
-  }
-  const loc = join(dir, 'localiser.safetensors');
-  const stages = { stage1: await load(s1), stage2: await load(s2) };
-  return localise && existsSync(loc) ? { ...stages, localiser: await load(loc) } : stages;
+  return loadModelFolder(v.models ? resolve(String(v.models)) : defaultModelDir(), { device, engine, localise });
 }
 
 /** One line on what the localiser found. */
@@ -163,7 +158,9 @@ export function formatLocalisation(l: Localisation): string {
 }
 
 function modelInfo(models: Models): ReportModel {
-  const list: Model[] = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2, ...(models.localiser ? [models.localiser] : [])];
+  const nets: Model[] = 'baseline' in models ? [models.baseline] : [models.stage1, models.stage2, ...(models.localiser ? [models.localiser] : [])];
+  const list = nets.flatMap((m) => [m, ...(m.ensemble ?? [])]);
+  const members = (m: Model) => (m.ensemble?.length ? ` (an ensemble of ${m.ensemble.length + 1})` : '');
   const trained = list.map((m) => m.meta?.config?.data ?? '').join(', ');
   const synthetic = list.some((m) => m.path.startsWith(defaultModelDir()));
   return {
@@ -174,7 +171,7 @@ function modelInfo(models: Models): ReportModel {
     tasks:
       'baseline' in models
         ? 'baseline (one stage)'
-        : `${models.localiser ? 'localiser over the whole scan, then ' : ''}two-stage: whole tumour, then intrameatal/extrameatal split`,
+        : `${models.localiser ? `localiser${members(models.localiser)} over the whole scan, then ` : ''}two-stage: whole tumour${members(models.stage1)}, then intrameatal/extrameatal split${members(models.stage2)}`,
   };
 }
 

@@ -39,6 +39,12 @@ export interface Model {
   meta: ModelMeta;
   /** With the onnxruntime engine: the network exported to ONNX and loaded in ONNX Runtime. */
   onnx?: OnnxNetwork;
+  /**
+   * The other networks of an ensemble (`loadEnsemble`): same task, target spacing, patch size,
+   * normalisation and orientation. Predictions average the logits of this network and these, tile by
+   * tile, before the softmax. Absent for a single network. `dispose()` disposes them too.
+   */
+  ensemble?: readonly Model[];
   dispose(): void;
 }
 
@@ -82,5 +88,39 @@ export async function loadModel(path: string, device: Device = 'cpu', o: { engin
   } finally {
     for (const t of Object.values(ck.model)) t.dispose();
     for (const t of Object.values(ck.optimizer?.tensors ?? {})) t.dispose();
+  }
+}
+
+/** The plan fields every member of an ensemble must share: what decides the tiles and their inputs. */
+const ENSEMBLE_PLAN_FIELDS = ['spacing', 'patchSize', 'normalization', 'orientation'] as const;
+
+/**
+ * Loads several checkpoints of one task as an ensemble: the first is returned with the others as its
+ * `ensemble`, and every prediction averages their logits before the softmax. This is nnU-Net v2's
+ * ensemble of folds (`nnUNetPredictor.predict_logits_from_preprocessed_data` sums the sliding-window
+ * logits of each parameter set and divides by their number; MIC-DKFZ/nnUNet,
+ * nnunetv2/inference/predict_from_raw_data.py, commit 0e49508); here the mean is taken per tile, which
+ * is the same because the Gaussian-weighted tile sum is linear in the logits. One path: `loadModel`.
+ * @throws Error if `paths` is empty; `loadModel`'s error for a bad file; Error naming both files if a
+ *   member's task, spacing, patch size, normalisation or orientation differs from the first's.
+ */
+export async function loadEnsemble(paths: readonly string[], device: Device = 'cpu', o: { engine?: Engine } = {}): Promise<Model> {
+  if (paths.length === 0) throw new Error('loadEnsemble: no checkpoint given');
+  const models: Model[] = [];
+  try {
+    for (const p of paths) models.push(await loadModel(p, device, o));
+    const [first, ...rest] = models;
+    for (const m of rest) {
+      if (m.task !== first.task) throw new Error(`${m.path}: an ensemble member for '${m.task}', but ${first.path} is for '${first.task}'`);
+      for (const f of ENSEMBLE_PLAN_FIELDS) {
+        const [a, b] = [JSON.stringify(first.plan[f] ?? null), JSON.stringify(m.plan[f] ?? null)];
+        if (a !== b) throw new Error(`${m.path}: plan.${f} is ${b}, but ${first.path} has ${a}; the members of an ensemble must share it`);
+      }
+    }
+    if (rest.length === 0) return first;
+    return { ...first, ensemble: rest, dispose: () => models.forEach((m) => m.dispose()) };
+  } catch (e) {
+    models.forEach((m) => m.dispose());
+    throw e;
   }
 }

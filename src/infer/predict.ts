@@ -55,8 +55,16 @@ export function predictPreprocessed(model: Model, image: Float32Array, channels:
       const { padded, before } = padToPatch(x, patch);
       const shift = (b: Box): Box => ({ start: b.start.map((s, a) => s + before[a]) as Vec3, end: b.end.map((e, a) => e + before[a]) as Vec3 });
       const region = o.region === undefined ? undefined : Array.isArray(o.region) ? (o.region as readonly Box[]).map(shift) : shift(o.region as Box);
-      const onnx = model.onnx;
-      const forward = onnx ? (t: Tensor) => onnx.forward(t) : (t: Tensor) => torch.autocast(() => model.net.forward(t)[0], { enabled: amp });
+      const one = (m: Model) => {
+        const onnx = m.onnx;
+        return onnx ? (t: Tensor) => onnx.forward(t) : (t: Tensor) => torch.autocast(() => m.net.forward(t)[0], { enabled: amp });
+      };
+      const members = [model, ...(model.ensemble ?? [])].map(one);
+      // An ensemble: the members' mean logits (`loadEnsemble`).
+      const forward =
+        members.length === 1
+          ? members[0]
+          : (t: Tensor) => members.slice(1).reduce((sum, f) => sum.add(f(t).float()), members[0](t).float()).div(members.length);
       const logits = slidingWindow(forward, padded, patch, {
         stepSize: o.stepSize,
         mirrorAxes: o.mirror ? [0, 1, 2] : [],

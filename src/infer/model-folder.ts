@@ -1,0 +1,86 @@
+/**
+ * A model folder, as `meatus segment --models DIR` and the benchmarks read it: `stage1.safetensors`,
+ * `stage2.safetensors` and, optionally, `localiser.safetensors`. A stage may be an ensemble: its
+ * further members are `stage1-2.safetensors`, `stage1-3.safetensors`, … numbered without a gap
+ * (`loadEnsemble` averages their logits, as nnU-Net averages its folds).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Device } from '../torch/index.js';
+import { loadEnsemble, type Engine, type Model } from './model.js';
+
+/** The networks of a model folder (no localiser: `segment()` runs both stages on the whole scan). */
+export interface FolderModels {
+  stage1: Model;
+  stage2: Model;
+  localiser?: Model;
+}
+
+/** The file names of a folder's networks. */
+export type Stage = 'stage1' | 'stage2' | 'localiser';
+
+/**
+ * The checkpoint files of one network of folder `dir`: `NAME.safetensors`, then `NAME-2.safetensors`,
+ * `NAME-3.safetensors`, … while they exist. Empty if `NAME.safetensors` is absent.
+ * @throws Error naming the file if a numbered member has no predecessor (e.g. `stage1-3` without
+ *   `stage1-2`), or is `NAME-1` or has a leading zero: the folder would not say which networks it means.
+ */
+export function stageFiles(dir: string, name: Stage): string[] {
+  if (!existsSync(join(dir, `${name}.safetensors`))) return [];
+  const numbered = new RegExp(`^${name}-(\\d+)\\.safetensors$`);
+  const members = readdirSync(dir)
+    .map((f) => numbered.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ file: m[0], n: Number(m[1]), text: m[1] }))
+    .sort((a, b) => a.n - b.n);
+  const out = [join(dir, `${name}.safetensors`)];
+  for (const [k, m] of members.entries()) {
+    if (m.n !== k + 2 || m.text !== String(m.n))
+      throw new Error(
+        `${join(dir, m.file)}: the further members of ${name} are numbered ${name}-2, ${name}-3, … without a gap; expected ${name}-${k + 2}.safetensors`,
+      );
+    out.push(join(dir, m.file));
+  }
+  return out;
+}
+
+/** Whether `dir` holds both stages. */
+export function hasStages(dir: string): boolean {
+  return stageFiles(dir, 'stage1').length > 0 && stageFiles(dir, 'stage2').length > 0;
+}
+
+/**
+ * Loads folder `dir`: both stages and, unless `localise` is false or the file is absent, the
+ * localiser; each with its numbered ensemble members. With `engine: 'onnxruntime'` set the thread
+ * count first: ONNX Runtime takes libtorch's at load time.
+ * @throws Error naming the folder if a stage is missing; `stageFiles`'s and `loadEnsemble`'s errors.
+ */
+export async function loadModelFolder(
+  dir: string,
+  o: { device?: Device; engine?: Engine; localise?: boolean } = {},
+): Promise<FolderModels> {
+  const files = { stage1: stageFiles(dir, 'stage1'), stage2: stageFiles(dir, 'stage2'), localiser: stageFiles(dir, 'localiser') };
+  if (!files.stage1.length || !files.stage2.length)
+    throw new Error(`${dir}: expected stage1.safetensors and stage2.safetensors there (train them with models/default/recipe.sh or meatus train)`);
+  const load = (paths: string[]) => loadEnsemble(paths, o.device ?? 'cpu', { engine: o.engine });
+  const out: Partial<FolderModels> = {};
+  try {
+    out.stage1 = await load(files.stage1);
+    out.stage2 = await load(files.stage2);
+    if (o.localise !== false && files.localiser.length) out.localiser = await load(files.localiser);
+    return out as FolderModels;
+  } catch (e) {
+    disposeModels(out);
+    throw e;
+  }
+}
+
+/** Disposes every network of a {@link FolderModels}. */
+export function disposeModels(models: Partial<FolderModels>): void {
+  for (const m of [models.stage1, models.stage2, models.localiser]) m?.dispose();
+}
+
+/** Every checkpoint a model holds: itself, then its ensemble members. */
+export function memberPaths(m: Model): string[] {
+  return [m.path, ...(m.ensemble ?? []).map((e) => e.path)];
+}
