@@ -75,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Options that name files or a pattern: usage errors, before anything is read or segmented.
   if (v.dates !== undefined && !existsSync(v.dates)) throw new UsageError(`--dates ${v.dates}: no such file`);
+  if (v.dates !== undefined && isDir(v.dates)) throw new UsageError(`--dates ${v.dates}: a folder; expected a CSV file (case,date)`);
   if (v.images !== undefined && !isDir(v.images)) throw new UsageError(`--images ${v.images}: not a folder`);
   if (v.pattern !== undefined) {
     try {

@@ -247,6 +247,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const [k, what] of [['stage1', 'file'], ['stage2', 'file'], ['localiser', 'file'], ['baseline', 'file'], ['models', 'folder']] as const) {
     const v = values[k];
     if (v !== undefined && !existsSync(v)) throw new UsageError(`--${k} ${v}: no such ${what}`);
+    if (v !== undefined && statSync(v).isDirectory() !== (what === 'folder')) throw new UsageError(`--${k} ${v}: not a ${what}`);
   }
   let inputs: string[];
   let reference: Volume | null = null;

@@ -4,7 +4,7 @@
  * further members are `stage1-2.safetensors`, `stage1-3.safetensors`, … numbered without a gap
  * (`loadEnsemble` averages their logits, as nnU-Net averages its folds).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../torch/index.js';
 import { loadEnsemble, type Engine, type Model } from './model.js';
@@ -22,23 +22,27 @@ export type Stage = 'stage1' | 'stage2' | 'localiser';
 /**
  * The checkpoint files of one network of folder `dir`: `NAME.safetensors`, then `NAME-2.safetensors`,
  * `NAME-3.safetensors`, … while they exist. Empty if `NAME.safetensors` is absent.
- * @throws Error naming the file if a numbered member has no predecessor (e.g. `stage1-3` without
- *   `stage1-2`), or is `NAME-1` or has a leading zero: the folder would not say which networks it means.
+ * @throws Error if `dir` is not a folder; Error naming the file if a numbered member has no predecessor (e.g. `stage1-3` without
+ *   `stage1-2`, or any member without `NAME.safetensors`), or is `NAME-1` or has a leading zero: the
+ *   folder would not say which networks it means.
  */
 export function stageFiles(dir: string, name: Stage): string[] {
-  if (!existsSync(join(dir, `${name}.safetensors`))) return [];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder; expected a model folder (stage1.safetensors, stage2.safetensors, …)`);
   const numbered = new RegExp(`^${name}-(\\d+)\\.safetensors$`);
   const members = readdirSync(dir)
     .map((f) => numbered.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ file: m[0], n: Number(m[1]), text: m[1] }))
     .sort((a, b) => a.n - b.n);
+  if (!existsSync(join(dir, `${name}.safetensors`))) {
+    if (members.length) throw new Error(`${join(dir, members[0].file)}: a further member of ${name}, but ${name}.safetensors, its first, is missing`);
+    return [];
+  }
   const out = [join(dir, `${name}.safetensors`)];
   for (const [k, m] of members.entries()) {
-    if (m.n !== k + 2 || m.text !== String(m.n))
-      throw new Error(
-        `${join(dir, m.file)}: the further members of ${name} are numbered ${name}-2, ${name}-3, … without a gap; expected ${name}-${k + 2}.safetensors`,
-      );
+    const want = `${name}-${k + 2}.safetensors`;
+    if (m.n < 2 || m.text !== String(m.n)) throw new Error(`${join(dir, m.file)}: the further members of ${name} are numbered from 2 without leading zeros (${name}-2.safetensors, ${name}-3.safetensors, …)`);
+    if (m.n !== k + 2) throw new Error(`${join(dir, m.file)}: the further members of ${name} are numbered ${name}-2, ${name}-3, … without a gap; expected ${want}`);
     out.push(join(dir, m.file));
   }
   return out;

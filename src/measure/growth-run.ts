@@ -20,7 +20,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { groupByPatient } from '../data/cases.js';
+import { casePattern, groupByPatient } from '../data/cases.js';
 import { parseScanDates, type ScanDates } from '../data/scan-dates.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkOutput, makeDirs } from '../util/output-path.js';
@@ -167,6 +167,11 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
   const found = findLabels(o.inputs);
   const { dates, file: datesFile } = loadDates(o, found);
   const groups = groupByPatient(found.map((f) => f.case), o.pattern);
+  const unmatched = found.filter((f) => !casePattern(o.pattern).exec(f.case)?.groups?.patient).map((f) => f.case);
+  if (unmatched.length) {
+    const list = unmatched.length > 3 ? `${unmatched.slice(0, 3).join(', ')}, …` : unmatched.join(', ');
+    o.log?.(`${unmatched.length} of ${found.length} case names do not match the case pattern (${list}): each is a patient of its own, with one scan`);
+  }
   if (!o.overwrite) {
     for (const p of groups.keys()) checkOutput('--out', join(o.out, `${p}_growth.html`), { kind: 'file' });
   }

@@ -34,6 +34,11 @@ test('meatus segment: case ids from file names; bad inputs name the file or flag
   assert.match((await cli('segment', '--demo', '--device', 'gpu')).err, /--device: expected cpu or cuda/);
   assert.match((await cli('segment', '--stage1', 'a.safetensors', txt)).err, /notes\.txt|--stage1 and --stage2 go together/);
   assert.equal((await cli('segment')).code, 2);
+  // --models names a folder, --stage1 a file: the other kind is a usage error.
+  const notFolder = await cli('segment', '--demo', '--models', txt, '--out', join(dir, 'seg-x'));
+  assert.equal(notFolder.code, 2);
+  assert.match(notFolder.err, /--models .*notes\.txt: not a folder/);
+  assert.match((await cli('segment', '--demo', '--stage1', dir, '--stage2', dir, '--out', join(dir, 'seg-x'))).err, /--stage1 .*: not a file/);
 });
 
 test('meatus train: missing and malformed options are refused with the flag named', async () => {

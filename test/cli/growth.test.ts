@@ -71,6 +71,7 @@ test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the r
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--palette', 'pink')).err, /--palette: expected default or colour-blind/);
   for (const [args, msg] of [
     [['--dates', join(dir, 'none.csv')], /--dates .*none\.csv: no such file/],
+    [['--dates', labels], /--dates .*labels: a folder; expected a CSV file/],
     [['--images', join(dir, 'none')], /--images .*none: not a folder/],
     [['--pattern', '^(?<case>.+)$'], /--pattern .* has no named group 'patient'/],
     [['--pattern', '('], /--pattern "\(" is not a valid regular expression/],
@@ -85,6 +86,11 @@ test('meatus growth: label maps and dates.csv → growth.json, growth.csv, the r
   writeFileSync(join(dir, 'part.csv'), 'case,date\nA_t1,2020-01-01\n');
   assert.match((await cli('growth', labels, '--out', join(dir, 'o2'), '--dates', join(dir, 'part.csv'))).err, /case 'A_t2' has no date/);
   assert.ok(!existsSync(join(dir, 'o2', 'growth.json')), 'nothing written on error');
+  // A pattern that matches none of the names is said: every scan becomes a patient of its own.
+  const odd = await cli('growth', labels, '--out', join(dir, 'o3'), '--no-viewer', '--pattern', '^(?<patient>B)_t(?<timepoint>\\d+)$');
+  assert.equal(odd.code, 0, odd.err);
+  assert.match(odd.out, /3 of 3 case names do not match the case pattern \(A_t1, A_t2, A_t3\): each is a patient of its own, with one scan/);
+  assert.doesNotMatch(r.out, /do not match the case pattern/);
   const watch = await cli('growth', labels, '--out', join(dir, 'o2'), '--watch-pct', '30');
   assert.equal(watch.code, 2);
   assert.match(watch.err, /--watch-pct \(30\) must not exceed --volume-pct \(20\)/);

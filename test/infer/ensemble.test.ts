@@ -127,9 +127,17 @@ test('a model folder lists each network and its numbered members; a gap or a str
   await save(join(dir, 'stage1-4.safetensors'), 4, 'wholeTumour', plan);
   assert.throws(() => stageFiles(dir, 'stage1'), /stage1-4\.safetensors: the further members of stage1 are numbered stage1-2, stage1-3, … without a gap; expected stage1-3\.safetensors/);
   rmSync(join(dir, 'stage1-4.safetensors'));
-  await save(join(dir, 'stage1-1.safetensors'), 4, 'wholeTumour', plan);
-  assert.throws(() => stageFiles(dir, 'stage1'), /stage1-1\.safetensors: .*expected stage1-2\.safetensors/);
-  rmSync(join(dir, 'stage1-1.safetensors'));
+  for (const bad of ['stage1-1', 'stage1-02']) {
+    await save(join(dir, `${bad}.safetensors`), 4, 'wholeTumour', plan);
+    assert.throws(() => stageFiles(dir, 'stage1'), new RegExp(`${bad}\\.safetensors: the further members of stage1 are numbered from 2 without leading zeros`));
+    rmSync(join(dir, `${bad}.safetensors`));
+  }
+  // A member without its first network.
+  await save(join(dir, 'localiser-2.safetensors'), 5, 'wholeTumour', plan);
+  assert.throws(() => stageFiles(dir, 'localiser'), /localiser-2\.safetensors: a further member of localiser, but localiser\.safetensors, its first, is missing/);
+  await assert.rejects(loadModelFolder(dir), /localiser-2\.safetensors/);
+  rmSync(join(dir, 'localiser-2.safetensors'));
+  assert.throws(() => stageFiles(join(dir, 'none'), 'stage1'), /none: not a folder; expected a model folder/);
   rmSync(join(dir, 'stage2.safetensors'));
   await assert.rejects(loadModelFolder(dir), /folder: expected stage1\.safetensors and stage2\.safetensors there/);
 });
