@@ -228,6 +228,12 @@ export function nonNegative(flag: string, v: string | undefined, integer = false
   return parseNumber(flag, v, integer, `a ${integer ? 'non-negative integer' : 'number ≥ 0'}`, (n) => n >= 0);
 }
 
+/** `--flag` as a number from 0 to 1 (a probability or a fraction), or undefined. @throws UsageError naming the flag. */
+export function fraction(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  return parseNumber(flag, v, false, 'a fraction between 0 and 1', (n) => n >= 0 && n <= 1);
+}
+
 /** `--flag` as an integer (e.g. a seed: 0 to 2³²−1), or undefined. @throws UsageError naming the flag. */
 export function integer(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { integer, parseCli, positive, UsageError } from './args.js';
+import { fraction, integer, parseCli, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { defaultPatients, generatePhantomDataset, MAX_PHANTOM_CASES } from '../data/phantom/dataset.js';
 import type { Phantom } from '../data/phantom/generate.js';
@@ -98,12 +98,6 @@ export async function run(argv: string[]): Promise<number> {
     config.fov = 'head';
     config.headGeometry = values.geometry;
   }
-  const fraction = (flag: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const x = Number(v);
-    if (v.trim() === '' || !(x >= 0 && x <= 1)) throw new UsageError(`--${flag}: expected a fraction between 0 and 1, got '${v}'`);
-    return x;
-  };
   const healthy = fraction('healthy', values.healthy);
   if (healthy !== undefined) config.healthyProbability = healthy;
   const nf2 = fraction('nf2', values.nf2);

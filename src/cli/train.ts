@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { device as deviceOption, integer, nonNegative, oneOf, parseCommand, positive, UsageError } from './args.js';
+import { device as deviceOption, fraction, integer, nonNegative, oneOf, parseCommand, positive, UsageError } from './args.js';
 import { checkOutput } from '../util/output-path.js';
 import { ProgressBar } from '../util/progress.js';
 import { readSplit, splitPatients, writeSplit } from '../data/split.js';
@@ -49,6 +49,10 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
   --jobs N             data-loading threads (default 1; 0 makes batches on the main thread;
                        --workers is an alias)
   --seed N             default 0
+  --contralateral P    probability (0–1, default 0) that a training patch not forced to hold
+                       tumour is centred instead on the tumour's mirror image across the head's
+                       left–right middle: the other ear's normal canal, the commonest false tumour
+                       on whole heads (not nnU-Net's sampling; for scans cropped to the head)
   --nonfinite refuse|replace-with-minimum
                        NaN/Inf voxels in a training image: refuse it (default) or replace them by
                        the image's smallest finite value
@@ -155,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
         'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
-        fresh: flag, pretrained: o, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
+        fresh: flag, pretrained: o, contralateral: o, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
       },
       required: ['dataset', 'task'],
       aliases: { workers: 'jobs' },
@@ -175,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   const lr = positive('lr', values.lr, false) ?? DEFAULT_TRAIN.lr;
   const budget = positive('budget-mb', values['budget-mb'], false);
   const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
+  const contralateral = fraction('contralateral', values.contralateral) ?? DEFAULT_TRAIN.contralateral;
   const workers = nonNegative('jobs', values.jobs, true) ?? DEFAULT_TRAIN.workers;
   const deviceKind = (await deviceOption('device', values.device)) ?? 'cpu';
   const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES) ?? 'refuse';
@@ -255,6 +260,7 @@ export async function run(argv: string[]): Promise<number> {
       validationIterations,
       lr,
       seed,
+      contralateral,
       device,
       amp: device !== 'cpu' && !values['no-amp'],
       workers,

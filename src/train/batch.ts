@@ -50,6 +50,13 @@ export interface BatchStreamOptions {
   oversampleForeground?: number;
   /** Where a forced foreground voxel lands in the patch (default 'anywhere'; nnU-Net: 'centre'). */
   foregroundPlacement?: ForegroundPlacement;
+  /**
+   * Probability (0–1, default 0) that a sample not forced to hold foreground is placed instead at the
+   * mirror image of a foreground voxel across the case's left–right middle (`samplePatch`'s
+   * `contralateral`): in a head, the other ear, whose normal canal is the commonest false tumour. Not
+   * nnU-Net's; it needs cases cropped to the head and stored in the plan's RAS orientation.
+   */
+  contralateral?: number;
   /** Overrides of nnU-Net's augmentation defaults. */
   augmentation?: Partial<AugmentParams>;
 }
@@ -77,6 +84,8 @@ function checkOptions(o: BatchOptions): void {
     bad(`batchSize ${o.batchSize}, expected an integer ≥ 1`);
   if (!(Number.isInteger(o.epoch) && o.epoch >= 0 && Number.isInteger(o.iteration) && o.iteration >= 0))
     bad(`epoch ${o.epoch} / iteration ${o.iteration}, expected integers ≥ 0`);
+  if (o.contralateral !== undefined && !(o.contralateral >= 0 && o.contralateral <= 1))
+    bad(`contralateral ${o.contralateral}, expected a probability from 0 to 1`);
   if (o.stage2Input !== undefined && o.stage2Input !== 'reference' && o.stage2Input !== 'prediction')
     bad(`stage2Input '${String(o.stage2Input)}', expected 'reference' or 'prediction'`);
 }
@@ -137,10 +146,14 @@ export function assembleBatch(picked: readonly PreprocessedCase[], task: Task, o
   picked.forEach((c, b) => {
     try {
       const r = rng.fork(`sample ${b}`);
-      const forceForeground = isForcedForeground(b, B, opts.oversampleForeground ?? FOREGROUND_OVERSAMPLING);
+      const forced = isForcedForeground(b, B, opts.oversampleForeground ?? FOREGROUND_OVERSAMPLING);
+      // The draw only when the option is on, so that runs without it keep nnU-Net's stream.
+      const contralateral = !forced && (opts.contralateral ?? 0) > 0 && r.fork('contralateral').bool(opts.contralateral);
+      const forceForeground = forced || contralateral;
       let s: Sample = samplePatch(
         c,
         {
+          contralateral,
           patchSize: opts.patchSize,
           inputSize: params?.inputSize,
           forceForeground,

@@ -275,6 +275,7 @@ export class BatchLoader {
       stage2Input: o.stage2Input,
       oversampleForeground: o.oversampleForeground,
       foregroundPlacement: o.foregroundPlacement,
+      contralateral: o.contralateral,
       augmentation: o.augmentation,
     };
     const init: ProducerInit = { source: src, ids, task, stream, cacheCases: this.opts.cacheCases ?? 8 };

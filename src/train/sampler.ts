@@ -221,6 +221,12 @@ export interface SamplePatchOptions {
   placement?: ForegroundPlacement;
   /** Also cut the case's `wholeTumourPrediction` as a mask channel. */
   withPrediction?: boolean;
+  /**
+   * With `forceForeground`: the patch holds the chosen foreground voxel's mirror image across the
+   * case's middle along x instead (`[z, y, nx − 1 − x]`; x is left–right in the plan's RAS storage),
+   * a hard negative on the other side of the head. Default false.
+   */
+  contralateral?: boolean;
 }
 
 /**
@@ -245,7 +251,7 @@ export function samplePatch(c: PreprocessedCase, o: SamplePatchOptions, rng: Rng
       const locs = rng.pick(eligible);
       const i = locs[rng.int(0, locs.length)];
       const [, ny, nx] = c.shape;
-      foreground = [Math.floor(i / (ny * nx)), Math.floor(i / nx) % ny, i % nx];
+      foreground = [Math.floor(i / (ny * nx)), Math.floor(i / nx) % ny, o.contralateral ? nx - 1 - (i % nx) : i % nx];
     }
   }
   const start = patchStart(

@@ -65,6 +65,12 @@ export interface TrainConfig {
   deepSupervision: boolean;
   /** Stage-2 input channel: the reference mask (the paper) or stage-1 predictions. */
   stage2Input: 'reference' | 'prediction';
+  /**
+   * Probability (0–1) that a training sample not forced to hold foreground is centred instead on the
+   * mirror image of the tumour across the head's left–right middle (`BatchStreamOptions.contralateral`):
+   * the other ear's normal canal, a hard negative. 0 (the default) is nnU-Net's sampling.
+   */
+  contralateral: number;
   /** Data-loading worker threads (0 = on the main thread). */
   workers: number;
   /** Resume from `checkpoint_last.safetensors` when present. */
@@ -93,6 +99,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'task' | 'data' | 'plan' | 'out' |
   amp: true,
   deepSupervision: true,
   stage2Input: 'reference',
+  contralateral: 0,
   workers: 1,
   resume: true,
 };
@@ -157,6 +164,7 @@ function checkConfig(c: TrainConfig): void {
   if (!(c.lr > 0)) fail('lr', '> 0', c.lr);
   if (!(c.gamma >= 0)) fail('gamma', '≥ 0', c.gamma);
   if (!(c.tau > 0)) fail('tau', '> 0 (mm)', c.tau);
+  if (!(c.contralateral >= 0 && c.contralateral <= 1)) fail('contralateral', 'a probability from 0 to 1', c.contralateral);
   if (c.gamma > 0 && c.task !== 'split') fail('gamma', '0 unless task is split (the BDL needs IM and EM)', c.gamma);
   if (c.trainCases.length === 0) fail('trainCases', 'a non-empty list', c.trainCases);
   if (c.validationCases.length === 0) fail('validationCases', 'a non-empty list', c.validationCases);
@@ -252,6 +260,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const loaderOpts = { dir: c.data, task, patchSize: plan.patchSize, batchSize: plan.batchSize, seed: c.seed, workers: c.workers, stage2Input: c.stage2Input };
   const trainLoader = new BatchLoader({
     ...loaderOpts,
+    contralateral: c.contralateral,
     batchSize: localBatch,
     seed: rankSeed(c.seed, rank),
     caseIds: c.trainCases,

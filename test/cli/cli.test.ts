@@ -45,4 +45,7 @@ test('meatus train: missing and malformed options are refused with the flag name
   assert.equal((await cli('train', '--task', 'split')).code, 2);
   assert.match((await cli('train', '--dataset', dir, '--task', 'segmentAll')).err, /--task: expected wholeTumour or split or baseline, got 'segmentAll'/);
   assert.match((await cli('train', '--dataset', join(dir, 'nope'), '--task', 'split')).err, /--dataset .*nope: no such folder/);
+  const contra = await cli('train', '--dataset', dir, '--task', 'wholeTumour', '--contralateral', '1.5');
+  assert.equal(contra.code, 2);
+  assert.match(contra.err, /--contralateral: expected a fraction between 0 and 1, got '1\.5'/);
 });

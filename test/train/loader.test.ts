@@ -66,6 +66,17 @@ test('workers: 1 and workers: 0 give the same batches, also across a resume jump
   await assert.rejects(threaded.next(0, 0), /after close/);
 });
 
+test('the contralateral probability reaches the workers: a worker batch equals makeBatch with it', async () => {
+  const threaded = new BatchLoader(options({ workers: 1, contralateral: 1 }));
+  try {
+    const b = await threaded.next(0, 0);
+    assert.deepEqual(b, makeBatch(cases, 'split', { ...stream, contralateral: 1, epoch: 0, iteration: 0 }));
+    assert.notDeepEqual(b.image, makeBatch(cases, 'split', { ...stream, epoch: 0, iteration: 0 }).image);
+  } finally {
+    await threaded.close();
+  }
+});
+
 test('a bad case rejects next() with the message and the case id (memory source, in a worker)', async () => {
   const bad = { ...tumourCase('broken-7', [8, 16, 16], 0), label: new Uint8Array(10) };
   const loader = new BatchLoader(

@@ -104,6 +104,18 @@ test('forced foreground: the centre crop (final patch) contains tumour, for ever
   assert.ok(hits < 25, `${hits} of 50 random patches hit the tumour`);
 });
 
+test('contralateral: the final patch holds the mirror image (x → nx − 1 − x) of a tumour voxel, not the tumour', () => {
+  const c = indexCase('c', [24, 48, 48], cornerTumour); // tumour at x < 4 of 48
+  const locations = classLocations(c, foregroundClasses('wholeTumour'));
+  for (let seed = 0; seed < 50; seed++) {
+    const s = samplePatch(c, { patchSize: [8, 16, 16], inputSize: [12, 24, 24], forceForeground: true, contralateral: true, locations }, new Rng(seed));
+    const centre = box(s.image, s.shape, [2, 4, 4], [8, 16, 16]).filter((v) => v > 0).map((v) => v - 1);
+    const at = centre.map((i) => [Math.floor(i / (48 * 48)), Math.floor(i / 48) % 48, i % 48]);
+    assert.ok(at.some(([z, y, x]) => z < 4 && y < 4 && x >= 44), `seed ${seed}: no mirrored tumour voxel in the final patch`);
+    assert.ok(!box(s.label, s.shape, [0, 0, 0], s.shape).some((l) => l > 0), `seed ${seed}: the patch holds tumour`);
+  }
+});
+
 test('random patches of a large case lie inside it (a contiguous box of the case)', () => {
   const shape: Vec3 = [10, 20, 30];
   const c = indexCase('c', shape, () => 0);
@@ -195,6 +207,22 @@ test('split batch with stage2Input prediction uses the stage-1 mask; missing pre
     () => makeBatch([c], 'split', { ...base, stage2Input: 'prediction' }),
     /case 's': wholeTumourPrediction is missing/,
   );
+});
+
+test('contralateral batches: the unforced sample goes to the other side with probability P; P = 0 is the plain stream', () => {
+  const c = indexCase('w', [8, 16, 48], (z, y, x) => (z >= 2 && z < 6 && y >= 4 && y < 12 && x >= 2 && x < 8 ? 1 : 0));
+  const opts = { ...base, patchSize: [8, 16, 16] as Vec3 };
+  const n = 8 * 16 * 16;
+  for (let it = 0; it < 20; it++) {
+    const plain = makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it });
+    assert.deepEqual(makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it, contralateral: 0 }).image, plain.image, 'P = 0 changes nothing');
+    const b = makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it, contralateral: 1 });
+    // Sample 1 is forced to hold tumour; sample 0, at P = 1, holds the mirror image (x 40–45): no tumour.
+    assert.ok(b.target.subarray(n, 2 * n).some((t) => t > 0));
+    const xs = Array.from(b.image.subarray(0, n), (v) => (v - 1) % 48);
+    assert.ok(xs.some((x) => x >= 40 && x < 46) && b.target.subarray(0, n).every((t) => t === 0), `iteration ${it}: sample 0 not on the other side`);
+  }
+  assert.throws(() => makeBatch([c, c], 'wholeTumour', { ...opts, contralateral: 1.5 }), /contralateral 1\.5, expected a probability from 0 to 1/);
 });
 
 test('φ is +Infinity where the patch has no EM/IM interface', () => {

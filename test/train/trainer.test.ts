@@ -133,6 +133,7 @@ test('stage 2 (split) trains with γ = 0.5 without NaN and logs the BDL term', a
 test('bad configurations are refused with the field named', async () => {
   await assert.rejects(train(await config('bad1', { gamma: 0.5 })), /gamma must be 0 unless task is split/);
   await assert.rejects(train(await config('bad2', { epochs: 0 })), /epochs must be a positive integer/);
+  await assert.rejects(train(await config('bad5', { contralateral: -0.1 })), /contralateral must be a probability from 0 to 1/);
   await assert.rejects(train(await config('bad3', { validationCases: [] })), /validationCases must be a non-empty list/);
   if (!torch.cuda.isAvailable()) await assert.rejects(train(await config('bad4', { device: 'cuda' })), /device must be 'cpu'/);
 });
