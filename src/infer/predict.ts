@@ -41,7 +41,8 @@ export function argmax(p: Float32Array, n: number): Uint8Array {
 }
 
 /**
- * Class probabilities `[K, z, y, x]` over a preprocessed image `[C, z, y, x]` (float32, CPU).
+ * Class probabilities `[K, z, y, x]` over a preprocessed image `[C, z, y, x]` (float32, CPU). For an
+ * ensemble (`model.ensemble`), the softmax of the members' mean logits.
  * @throws Error if `channels` differs from the model's input channels.
  */
 export function predictPreprocessed(model: Model, image: Float32Array, channels: number, shape: Vec3, o: PredictOptions = {}): Float32Array {
