@@ -167,7 +167,8 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
   const found = findLabels(o.inputs);
   const { dates, file: datesFile } = loadDates(o, found);
   const groups = groupByPatient(found.map((f) => f.case), o.pattern);
-  const unmatched = found.filter((f) => !casePattern(o.pattern).exec(f.case)?.groups?.patient).map((f) => f.case);
+  const pattern = casePattern(o.pattern);
+  const unmatched = found.filter((f) => !pattern.exec(f.case)?.groups?.patient).map((f) => f.case);
   if (unmatched.length) {
     const list = unmatched.length > 3 ? `${unmatched.slice(0, 3).join(', ')}, …` : unmatched.join(', ');
     o.log?.(`${unmatched.length} of ${found.length} case names do not match the case pattern (${list}): each is a patient of its own, with one scan`);
