@@ -4,9 +4,10 @@
 //
 // - The scan: `generatePhantom({ fov: 'head' })`, 80 × 384 × 384 voxels of 1.5 × 0.41 × 0.41 mm.
 // - The models: `--models DIR` (stage1.safetensors, stage2.safetensors, and localiser.safetensors when
-//   present; with their ensemble members stage1-2.safetensors, … on both sides), else the built-in default model (models/default) when present, else two networks with
-//   random weights on a plan like the default recipe's (saved as checkpoints, so `loadModel` reads
-//   them as it reads trained ones; no localiser).
+//   present; with their ensemble members stage1-2.safetensors, … on both sides), else the built-in
+//   default model (models/default) when present, else two networks with random weights on a plan
+//   like the default recipe's (saved as checkpoints, so `loadModel` reads them as it reads trained
+//   ones; no localiser).
 // - meatus, on the preprocessed grid ("grid", libtorch; `--no-grid` leaves it out): stage 1 full
 //   volume (`predictPreprocessed`), argmax, largest 6-connected component = WT, stage 2 on [T2, WT]
 //   over only the tiles that intersect the WT bounding box + 2 voxels (as `segment()` does), label =
