@@ -19,7 +19,9 @@ export const summary = 'generate a synthetic VS phantom dataset (nnU-Net raw lay
 const USAGE = `usage: meatus phantom --cases N --out DIR [options]
 
 Writes N synthetic T2 scans with IM/EM labels as an nnU-Net raw dataset
-(imagesTr/VS_p001_t01_0000.nii.gz, labelsTr/..., dataset.json, phantoms.json).
+(imagesTr/VS_p001_t01_0000.nii.gz, labelsTr/..., dataset.json, phantoms.json, dates.csv,
+hard-negatives.json: the middle of every normal internal auditory canal, for meatus train
+--hard-negatives).
 
 options:
   --cases N        number of scans (timepoints over all patients)
@@ -43,7 +45,8 @@ options:
   --preview-cases K  cases shown in the preview (default 3, one per patient)
   --jobs N         worker threads generating patients in parallel (default: the cores; 1 with --preview)
   --overwrite      replace an existing dataset in --out (its imagesTr/, labelsTr/, dataset.json,
-                   phantoms.json, dates.csv) and an existing --preview file; without it both are refused
+                   phantoms.json, dates.csv, hard-negatives.json) and an existing --preview file;
+                   without it both are refused
 
 longitudinal (patients with several timepoints; scan dates go to dates.csv as case,date):
   --growth PCT     set growth: the extrameatal volume changes PCT % per year (negative shrinks;
@@ -132,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   checkOutput('--out', values.out!, { kind: 'dir', overwrite });
   if (values.preview) checkOutput('--preview', values.preview, { kind: 'file', overwrite });
   if (overwrite) {
-    for (const f of ['imagesTr', 'labelsTr', 'dataset.json', 'phantoms.json', 'dates.csv']) rmSync(join(values.out!, f), { recursive: true, force: true });
+    for (const f of ['imagesTr', 'labelsTr', 'dataset.json', 'phantoms.json', 'dates.csv', 'hard-negatives.json']) rmSync(join(values.out!, f), { recursive: true, force: true });
   }
   const shown: Phantom[] = [];
   const seenPatients = new Set<string>();

@@ -17,6 +17,7 @@ import { makePlan, preprocessingDifference, readPlan, writePlan, formatPlan } fr
 import { listPreprocessedCases, preprocessDataset } from '../preprocess/preprocess.js';
 import { firstCaseWithForeground } from '../preprocess/foreground.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
+import { DEFAULT_HARD_NEGATIVE_SHARE, readHardNegativeFile } from '../train/hard-negatives.js';
 import { checkPretrained } from '../train/pretrained.js';
 import { loadModel } from '../infer/model.js';
 import { validateModel } from '../infer/validate.js';
@@ -53,6 +54,13 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        tumour is centred instead on the tumour's mirror image across the head's
                        left–right middle: the other ear's normal canal, the commonest false tumour
                        on whole heads (not nnU-Net's sampling; for scans cropped to the head)
+  --hard-negatives FILE
+                       JSON of places with no tumour where a model may see one (RAS or LPS mm by
+                       case id; \`meatus phantom\` writes hard-negatives.json: every normal internal
+                       auditory canal): a share of the training patches not forced to hold tumour
+                       is centred on one of them instead (not nnU-Net's sampling)
+  --hard-negative-share P
+                       that share, 0–1 (default 0.33; needs --hard-negatives)
   --nonfinite refuse|replace-with-minimum
                        NaN/Inf voxels in a training image: refuse it (default) or replace them by
                        the image's smallest finite value
@@ -159,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         dataset: o, task: o, out: o, gamma: o, tau: o, epochs: o, iterations: o, 'val-iterations': o, lr: o,
         'budget-mb': o, plan: o, preprocessed: o, split: o, device: o, 'no-amp': flag, jobs: o, seed: o,
-        fresh: flag, pretrained: o, contralateral: o, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
+        fresh: flag, pretrained: o, contralateral: o, 'hard-negatives': o, 'hard-negative-share': o, 'no-final-validation': flag, 'nproc-per-node': o, 'dist-timeout': o, nonfinite: o,
       },
       required: ['dataset', 'task'],
       aliases: { workers: 'jobs' },
@@ -180,6 +188,20 @@ export async function run(argv: string[]): Promise<number> {
   const budget = positive('budget-mb', values['budget-mb'], false);
   const seed = integer('seed', values.seed) ?? DEFAULT_TRAIN.seed;
   const contralateral = fraction('contralateral', values.contralateral) ?? DEFAULT_TRAIN.contralateral;
+  const hardNegativeShare = fraction('hard-negative-share', values['hard-negative-share']);
+  const hardNegativesFile = values['hard-negatives'] === undefined ? undefined : resolve(values['hard-negatives']);
+  if (hardNegativeShare !== undefined && hardNegativesFile === undefined) throw new UsageError('--hard-negative-share: goes with --hard-negatives FILE');
+  if (hardNegativesFile !== undefined && !existsSync(hardNegativesFile)) throw new UsageError(`--hard-negatives ${values['hard-negatives']}: no such file`);
+  if (hardNegativesFile !== undefined && statSync(hardNegativesFile).isDirectory()) {
+    throw new UsageError(`--hard-negatives ${values['hard-negatives']}: a folder; expected a JSON file (e.g. hard-negatives.json of a \`meatus phantom\` dataset)`);
+  }
+  if (hardNegativesFile !== undefined) {
+    try {
+      await readHardNegativeFile(hardNegativesFile);
+    } catch (e) {
+      throw new UsageError(`--hard-negatives: ${(e as Error).message}`);
+    }
+  }
   const workers = nonNegative('jobs', values.jobs, true) ?? DEFAULT_TRAIN.workers;
   const deviceKind = (await deviceOption('device', values.device)) ?? 'cpu';
   const nonfinite = oneOf('nonfinite', values.nonfinite, NONFINITE_POLICIES) ?? 'refuse';
@@ -261,6 +283,7 @@ export async function run(argv: string[]): Promise<number> {
       lr,
       seed,
       contralateral,
+      ...(hardNegativesFile !== undefined ? { hardNegatives: { file: hardNegativesFile, share: hardNegativeShare ?? DEFAULT_HARD_NEGATIVE_SHARE } } : {}),
       device,
       amp: device !== 'cpu' && !values['no-amp'],
       workers,

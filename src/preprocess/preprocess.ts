@@ -470,6 +470,36 @@ async function readBytes(path: string, expected: number, what: string): Promise<
  * @throws Error naming the file: missing, malformed JSON field, or a size that does not match the JSON.
  */
 export async function readPreprocessedCase(dir: string, id: string): Promise<PreprocessedCase> {
+  const { patient, shape, spacing, channels } = await readCaseGrid(dir, id);
+  const n = voxels(shape);
+  const img = await readBytes(join(dir, `${id}.image.f32`), 4 * channels * n, `float32 [${channels}, ${shape.join(', ')}]`);
+  const lab = await readBytes(join(dir, `${id}.label.u8`), n, `uint8 [${shape.join(', ')}]`);
+  const image = img.byteOffset % 4 === 0 ? new Float32Array(img.buffer, img.byteOffset, channels * n) : new Float32Array(img.buffer.slice(img.byteOffset, img.byteOffset + img.byteLength));
+  const label = new Uint8Array(lab.buffer, lab.byteOffset, n);
+  // Optional stage-1 whole-tumour prediction (0/1) for training stage 2 on predictions.
+  const predPath = join(dir, `${id}.wtpred.u8`);
+  const wtp = existsSync(predPath) ? await readBytes(predPath, n, `uint8 [${shape.join(', ')}]`) : null;
+  const prediction = wtp ? { wholeTumourPrediction: new Uint8Array(wtp.buffer, wtp.byteOffset, n) } : {};
+  return { id, patient, image, channels, label, shape, spacing, ...prediction };
+}
+
+/** The grid of a preprocessed case, from its `<id>.json` (see {@link readCaseGrid}). */
+export interface CaseGrid {
+  patient: string;
+  /** `[z, y, x]` voxels and mm of the preprocessed arrays. */
+  shape: Vec3;
+  spacing: Vec3;
+  /** Preprocessed voxel index `(x, y, z)` to RAS+ mm of the original scan (row-major 4×4). */
+  affine: Mat4;
+  channels: number;
+}
+
+/**
+ * Reads and checks the JSON of one preprocessed case (`<dir>/<id>.json`), not its voxels.
+ * @throws Error naming the file and the field: missing file, malformed JSON, a field missing, of
+ *   the wrong type or unknown, or an `id` that is not `id`.
+ */
+export async function readCaseGrid(dir: string, id: string): Promise<CaseGrid> {
   const jsonPath = join(dir, `${id}.json`);
   let json: unknown;
   try {
@@ -482,17 +512,13 @@ export async function readPreprocessedCase(dir: string, id: string): Promise<Pre
   const o = c.object(json, '', keys, ['orientation']);
   if (o.id !== id) c.fail('id', JSON.stringify(id), o.id);
   if (typeof o.patient !== 'string') c.fail('patient', 'a string', o.patient);
-  const shape = c.vec3(o.shape, 'shape', 'positiveInt');
-  const spacing = c.vec3(o.spacing, 'spacing', 'positive');
-  const channels = c.num(o.channels, 'channels', 'positiveInt');
-  const n = voxels(shape);
-  const img = await readBytes(join(dir, `${id}.image.f32`), 4 * channels * n, `float32 [${channels}, ${shape.join(', ')}]`);
-  const lab = await readBytes(join(dir, `${id}.label.u8`), n, `uint8 [${shape.join(', ')}]`);
-  const image = img.byteOffset % 4 === 0 ? new Float32Array(img.buffer, img.byteOffset, channels * n) : new Float32Array(img.buffer.slice(img.byteOffset, img.byteOffset + img.byteLength));
-  const label = new Uint8Array(lab.buffer, lab.byteOffset, n);
-  // Optional stage-1 whole-tumour prediction (0/1) for training stage 2 on predictions.
-  const predPath = join(dir, `${id}.wtpred.u8`);
-  const wtp = existsSync(predPath) ? await readBytes(predPath, n, `uint8 [${shape.join(', ')}]`) : null;
-  const prediction = wtp ? { wholeTumourPrediction: new Uint8Array(wtp.buffer, wtp.byteOffset, n) } : {};
-  return { id, patient: o.patient as string, image, channels, label, shape, spacing, ...prediction };
+  if (!Array.isArray(o.affine) || o.affine.length !== 16) c.fail('affine', 'a row-major 4×4 (16 numbers)', o.affine);
+  const affine = (o.affine as unknown[]).map((v, i) => c.num(v, `affine[${i}]`, 'finite'));
+  return {
+    patient: o.patient as string,
+    shape: c.vec3(o.shape, 'shape', 'positiveInt'),
+    spacing: c.vec3(o.spacing, 'spacing', 'positive'),
+    affine,
+    channels: c.num(o.channels, 'channels', 'positiveInt'),
+  };
 }

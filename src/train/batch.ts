@@ -57,6 +57,13 @@ export interface BatchStreamOptions {
    * nnU-Net's; it needs cases cropped to the head and stored in the plan's RAS orientation.
    */
   contralateral?: number;
+  /**
+   * Hard negatives (src/train/hard-negatives.ts): a sample neither forced to hold foreground nor
+   * placed contralaterally is, with probability `share` (0–1) and when its case has `points`
+   * (voxels `[z, y, x]`, by case id), placed instead on one of them, drawn uniformly. Not nnU-Net's;
+   * absent or `share` 0 keeps nnU-Net's stream.
+   */
+  hardNegatives?: { share: number; points: Record<string, Vec3[]> };
   /** Overrides of nnU-Net's augmentation defaults. */
   augmentation?: Partial<AugmentParams>;
 }
@@ -86,6 +93,8 @@ function checkOptions(o: BatchOptions): void {
     bad(`epoch ${o.epoch} / iteration ${o.iteration}, expected integers ≥ 0`);
   if (o.contralateral !== undefined && !(o.contralateral >= 0 && o.contralateral <= 1))
     bad(`contralateral ${o.contralateral}, expected a probability from 0 to 1`);
+  if (o.hardNegatives !== undefined && !(o.hardNegatives.share >= 0 && o.hardNegatives.share <= 1))
+    bad(`hardNegatives.share ${o.hardNegatives.share}, expected a probability from 0 to 1`);
   if (o.stage2Input !== undefined && o.stage2Input !== 'reference' && o.stage2Input !== 'prediction')
     bad(`stage2Input '${String(o.stage2Input)}', expected 'reference' or 'prediction'`);
 }
@@ -107,6 +116,14 @@ export function pickCases(
 /** The augmentation parameters of a stream (also gives the input size the sampler cuts). */
 export function streamAugmentation(o: BatchStreamOptions): AugmentParams {
   return augmentationParams(o.patchSize, o.augmentation);
+}
+
+/** The hard negative a sample is placed on, if any (draws only for a case with points and a share > 0). */
+function hardNegative(h: BatchStreamOptions['hardNegatives'], id: string, r: Rng): Vec3 | undefined {
+  const points = h && h.share > 0 && Object.hasOwn(h.points, id) ? h.points[id] : [];
+  if (points.length === 0) return undefined;
+  const d = r.fork('hard negative');
+  return d.bool(h!.share) ? points[d.int(0, points.length)] : undefined;
 }
 
 /** Writes the class target of `task` at `offset` of `out`, checking that labels are 0/1/2. */
@@ -150,9 +167,11 @@ export function assembleBatch(picked: readonly PreprocessedCase[], task: Task, o
       // The draw only when the option is on, so that runs without it keep nnU-Net's stream.
       const contralateral = !forced && (opts.contralateral ?? 0) > 0 && r.fork('contralateral').bool(opts.contralateral);
       const forceForeground = forced || contralateral;
+      const at = forceForeground ? undefined : hardNegative(opts.hardNegatives, c.id, r);
       let s: Sample = samplePatch(
         c,
         {
+          at,
           contralateral,
           patchSize: opts.patchSize,
           inputSize: params?.inputSize,

@@ -276,6 +276,7 @@ export class BatchLoader {
       oversampleForeground: o.oversampleForeground,
       foregroundPlacement: o.foregroundPlacement,
       contralateral: o.contralateral,
+      hardNegatives: o.hardNegatives,
       augmentation: o.augmentation,
     };
     const init: ProducerInit = { source: src, ids, task, stream, cacheCases: this.opts.cacheCases ?? 8 };

@@ -227,14 +227,20 @@ export interface SamplePatchOptions {
    * a hard negative on the other side of the head. Default false.
    */
   contralateral?: boolean;
+  /**
+   * A voxel `[z, y, x]` of the case that the final patch must hold, placed as a forced foreground
+   * voxel is (a hard negative, `BatchStreamOptions.hardNegatives`); it takes precedence over
+   * `forceForeground`. Default none.
+   */
+  at?: Vec3;
 }
 
 /**
  * Cuts one input-size patch from `c` (T2 = image channel 0; labels; optionally the stage-1
  * prediction as a mask channel), padding with 0 outside the case. When foreground is forced but
  * the case has none, the box is random (as in nnU-Net).
- * @throws Error naming the case if its arrays are inconsistent, or the prediction is asked for
- *   but missing.
+ * @throws Error naming the case if its arrays are inconsistent, `at` is outside it, or the
+ *   prediction is asked for but missing.
  */
 export function samplePatch(c: PreprocessedCase, o: SamplePatchOptions, rng: Rng): Sample {
   checkCase(c);
@@ -245,7 +251,12 @@ export function samplePatch(c: PreprocessedCase, o: SamplePatchOptions, rng: Rng
     );
   }
   let foreground: Vec3 | null = null;
-  if (o.forceForeground) {
+  if (o.at) {
+    if (!o.at.every((v, a) => Number.isInteger(v) && v >= 0 && v < c.shape[a])) {
+      throw new Error(`case '${c.id}': patch centre [${o.at.join(', ')}] is outside the case's [${c.shape.join(', ')}] voxels`);
+    }
+    foreground = [...o.at] as Vec3;
+  } else if (o.forceForeground) {
     const eligible = o.locations.filter((l) => l.length > 0);
     if (eligible.length > 0) {
       const locs = rng.pick(eligible);

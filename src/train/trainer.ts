@@ -32,6 +32,7 @@ import { taskShape, type Plan, type Task } from '../preprocess/types.js';
 import { buildNetwork } from '../nn/from-plan.js';
 import { loadPretrained, networkDifference } from './pretrained.js';
 import type { Batch } from './types.js';
+import { readHardNegatives } from './hard-negatives.js';
 import { rankBatchSize, rankSeed, reduceGradients, sumOverRanks, syncParameters } from './data-parallel.js';
 
 /** Everything a training run needs. */
@@ -71,6 +72,12 @@ export interface TrainConfig {
    * the other ear's normal canal, a hard negative. 0 (the default) is nnU-Net's sampling.
    */
   contralateral: number;
+  /**
+   * Hard negatives (src/train/hard-negatives.ts): the file of world points (RAS or LPS mm) where
+   * there is no tumour but a model may see one, and the probability (0–1) that a training sample
+   * not forced to hold foreground is centred on one of its case's points. Absent: nnU-Net's sampling.
+   */
+  hardNegatives?: { file: string; share: number };
   /** Data-loading worker threads (0 = on the main thread). */
   workers: number;
   /** Resume from `checkpoint_last.safetensors` when present. */
@@ -165,6 +172,7 @@ function checkConfig(c: TrainConfig): void {
   if (!(c.gamma >= 0)) fail('gamma', '≥ 0', c.gamma);
   if (!(c.tau > 0)) fail('tau', '> 0 (mm)', c.tau);
   if (!(c.contralateral >= 0 && c.contralateral <= 1)) fail('contralateral', 'a probability from 0 to 1', c.contralateral);
+  if (c.hardNegatives && !(c.hardNegatives.share >= 0 && c.hardNegatives.share <= 1)) fail('hardNegatives.share', 'a probability from 0 to 1', c.hardNegatives.share);
   if (c.gamma > 0 && c.task !== 'split') fail('gamma', '0 unless task is split (the BDL needs IM and EM)', c.gamma);
   if (c.trainCases.length === 0) fail('trainCases', 'a non-empty list', c.trainCases);
   if (c.validationCases.length === 0) fail('validationCases', 'a non-empty list', c.validationCases);
@@ -194,6 +202,8 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const rank = dist.getRank();
   const world = dist.getWorldSize();
   const lead = rank === 0;
+  const negatives = c.hardNegatives ? await readHardNegatives(c.hardNegatives.file, c.data, c.trainCases) : null;
+  if (lead && negatives) console.error(`hard negatives: ${negatives.total} points in ${negatives.cases} of ${c.trainCases.length} training cases (${c.hardNegatives!.file}), share ${c.hardNegatives!.share}`);
   const localBatch = rankBatchSize(plan.batchSize, world, rank);
   torch.manualSeed(c.seed);
   const net = buildNetwork(plan, task, c.device, c.deepSupervision);
@@ -261,6 +271,7 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const trainLoader = new BatchLoader({
     ...loaderOpts,
     contralateral: c.contralateral,
+    ...(negatives ? { hardNegatives: { share: c.hardNegatives!.share, points: negatives.points } } : {}),
     batchSize: localBatch,
     seed: rankSeed(c.seed, rank),
     caseIds: c.trainCases,

@@ -66,6 +66,21 @@ function inverse3(m: Mat3): Mat3 {
 }
 
 /**
+ * The voxel coordinate `(x, y, z)` = `(i, j, k)` (fractional; integers are voxel centres) of the
+ * RAS+ point `ras` (mm) under `affine` (row-major 4×4, voxel index to RAS+ mm): the inverse of
+ * `voxelToRas` in src/measure/geometry.ts.
+ * @throws Error if the affine's 3×3 part is degenerate (see {@link isDegenerate}).
+ * @example rasToVoxel([2, 0, 0, 10, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], [14, 1, 2]) // [2, 1, 2]
+ */
+export function rasToVoxel(affine: Mat4, ras: readonly [number, number, number]): [number, number, number] {
+  const m = linearPart(affine);
+  if (isDegenerate(m)) throw new Error(`rasToVoxel: the affine's 3×3 part [${m.join(', ')}] is degenerate`);
+  const inv = inverse3(m);
+  const d = [ras[0] - affine[3], ras[1] - affine[7], ras[2] - affine[11]];
+  return [0, 1, 2].map((r) => inv[3 * r] * d[0] + inv[3 * r + 1] * d[1] + inv[3 * r + 2] * d[2]) as [number, number, number];
+}
+
+/**
  * Whether a 3×3 is too close to singular to carry an orientation: a non-finite entry, a zero
  * column, or columns that (normalised) span less than a 1e-6 volume.
  */

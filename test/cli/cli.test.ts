@@ -48,4 +48,17 @@ test('meatus train: missing and malformed options are refused with the flag name
   const contra = await cli('train', '--dataset', dir, '--task', 'wholeTumour', '--contralateral', '1.5');
   assert.equal(contra.code, 2);
   assert.match(contra.err, /--contralateral: expected a fraction between 0 and 1, got '1\.5'/);
+  const usage = async (re: RegExp, ...args: string[]) => {
+    const r = await cli('train', '--dataset', dir, '--task', 'wholeTumour', ...args);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, re);
+  };
+  await usage(/--hard-negative-share: goes with --hard-negatives FILE/, '--hard-negative-share', '0.5');
+  await usage(/--hard-negatives .*nope\.json: no such file/, '--hard-negatives', join(dir, 'nope.json'));
+  await usage(/--hard-negatives .*: a folder; expected a JSON file/, '--hard-negatives', dir);
+  const hn = join(dir, 'hn.json');
+  writeFileSync(hn, JSON.stringify({ coordinates: 'ras', cases: {} }));
+  await usage(/--hard-negatives: .*hn\.json: field coordinates: expected "RAS" or "LPS", got "ras"/, '--hard-negatives', hn);
+  writeFileSync(hn, JSON.stringify({ coordinates: 'RAS', cases: {} }));
+  await usage(/--hard-negative-share: expected a fraction between 0 and 1, got '-1'/, '--hard-negatives', hn, '--hard-negative-share', '-1');
 });

@@ -3,12 +3,12 @@
 // Small grids (a few mm per voxel, set on the drawn protocol) keep every test but one fast.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addGhost, drawPatient, generatePhantom, renderPhantom, type Phantom, type PhantomPatient } from '../../src/data/phantom/generate.js';
+import { addGhost, drawPatient, generatePhantom, normalCanalPoints, renderPhantom, type Phantom, type PhantomPatient } from '../../src/data/phantom/generate.js';
 import { HEAD_GEOMETRIES, resolvePhantomConfig, type PhantomConfig } from '../../src/data/phantom/config.js';
 import { drawAcquisition } from '../../src/data/phantom/acquisition.js';
 import { Tissue } from '../../src/data/phantom/tissues.js';
 import { Rng } from '../../src/data/random.js';
-import { affineSpacing, axialAxis, axisCodes } from '../../src/volume/orientation.js';
+import { affineSpacing, axialAxis, axisCodes, rasToVoxel } from '../../src/volume/orientation.js';
 import { toCanonical } from '../../src/volume/reorient.js';
 import type { Mat4, Vec3, Volume } from '../../src/volume/volume.js';
 import { generatePhantomDataset } from '../../src/data/phantom/dataset.js';
@@ -167,6 +167,37 @@ test('NF2: a tumour in each ear, labels on both sides of the midline', () => {
     assert.ok(dist(voxelToRas(p.label.affine, cl.ijk), left.porusRas) < 12, `seed ${seed}: left centroid`);
     assert.ok(dist(voxelToRas(p.label.affine, cr.ijk), right.porusRas) < 12, `seed ${seed}: right centroid`);
   }
+});
+
+test('both ears in the meta: the tumour\'s is the tumour\'s; normalCanalPoints is the middle of each other canal, where the label is 0', () => {
+  const fine: Partial<PhantomConfig> = { fov: 'head', headMatrix: [48, 112, 112], headInPlaneSpacing: [1.5, 1.5], sliceSpacing: [1.5, 1.5], obliqueProbability: 0.5 };
+  for (const seed of [0, 1, 2]) {
+    const p = generatePhantom({ ...fine, healthyProbability: 0, bilateralProbability: 0, koos: 1 }, seed);
+    const [t] = p.meta.tumours;
+    assert.deepEqual(p.meta.ears.map((e) => e.side), ['right', 'left']);
+    const mine = p.meta.ears.find((e) => e.side === t.side)!;
+    const other = p.meta.ears.find((e) => e.side !== t.side)!;
+    assert.equal(mine.tumour, true);
+    assert.equal(other.tumour, false);
+    assert.deepEqual([mine.porusRas, mine.canalAxisRas], [t.porusRas, t.canalAxisRas]);
+    assert.ok(other.canalLengthMm >= 8 && other.canalLengthMm <= 12, `canal length ${other.canalLengthMm}`);
+    const points = normalCanalPoints(p.meta);
+    assert.equal(points.length, 1);
+    const mid = other.porusRas.map((v, a) => v + (other.canalAxisRas[a] * other.canalLengthMm) / 2);
+    assert.ok(dist(points[0], mid) < 0.002, `${points[0]} against ${mid}`);
+    const at = (ras: readonly number[]) => {
+      const [x, y, z] = rasToVoxel(p.label.affine, ras as P3).map(Math.round);
+      return ((z * p.label.shape[1] + y) * p.label.shape[2] + x);
+    };
+    // The RAS of the meta is the image's world: the tumour's canal holds IM, the other canal nothing.
+    assert.equal(p.label.data[at(t.porusRas.map((v, a) => v + (t.canalAxisRas[a] * t.imLengthMm) / 2))], 2, `seed ${seed}: the tumour's canal`);
+    assert.equal(p.label.data[at(points[0])], 0, `seed ${seed}: the normal canal`);
+  }
+  const healthy = generatePhantom({ ...HEAD3, healthyProbability: 1 }, 0);
+  assert.deepEqual(healthy.meta.ears.map((e) => e.tumour), [false, false]);
+  assert.equal(normalCanalPoints(healthy.meta).length, 2);
+  const nf2 = generatePhantom({ ...HEAD3, healthyProbability: 0, bilateralProbability: 1, koos: 3 }, 0);
+  assert.deepEqual(normalCanalPoints(nf2.meta), []);
 });
 
 test('addGhost: the image plus amplitude × itself shifted along array axis 1, wrapping around', () => {
@@ -332,7 +363,11 @@ test('a dataset with healthy and NF2 patients: the same files from 1 or 2 worker
     assert.equal(await json('two'), await json('one'));
     const metas = one.cases.map((c) => c.meta);
     assert.ok(metas.some((m) => m.healthy) && metas.some((m) => m.tumours.length === 2), metas.map((m) => m.tumours.length).join());
+    const negatives = JSON.parse(await readFile(join(dir, 'one', 'hard-negatives.json'), 'utf8'));
+    assert.deepEqual(negatives, { coordinates: 'RAS', cases: Object.fromEntries(one.cases.map((c) => [c.name, normalCanalPoints(c.meta)])) });
+    assert.equal(await readFile(join(dir, 'two', 'hard-negatives.json'), 'utf8'), await readFile(join(dir, 'one', 'hard-negatives.json'), 'utf8'));
     for (const m of metas) {
+      assert.equal(normalCanalPoints(m).length, 2 - m.tumours.length);
       assert.equal(m.tumours.length === 0, m.healthy);
       assert.equal(m.volumes.total === 0, m.healthy, `Koos III tumours show at 4 mm: ${JSON.stringify(m.volumes)}`);
     }

@@ -77,6 +77,20 @@ test('the contralateral probability reaches the workers: a worker batch equals m
   }
 });
 
+test('hard negatives reach the workers: a worker batch equals makeBatch with them', async () => {
+  const hardNegatives = { share: 1, points: { a: [[6, 5, 25]] as Vec3[], c: [[2, 20, 3]] as Vec3[] } };
+  const threaded = new BatchLoader(options({ workers: 1, hardNegatives }));
+  try {
+    for (const i of [0, 1, 2]) {
+      const b = await threaded.next(0, i);
+      assert.deepEqual(b, makeBatch(cases, 'split', { ...stream, hardNegatives, epoch: 0, iteration: i }));
+    }
+    assert.notDeepEqual((await threaded.next(0, 0)).image, makeBatch(cases, 'split', { ...stream, epoch: 0, iteration: 0 }).image);
+  } finally {
+    await threaded.close();
+  }
+});
+
 test('a bad case rejects next() with the message and the case id (memory source, in a worker)', async () => {
   const bad = { ...tumourCase('broken-7', [8, 16, 16], 0), label: new Uint8Array(10) };
   const loader = new BatchLoader(

@@ -116,6 +116,47 @@ test('contralateral: the final patch holds the mirror image (x → nx − 1 − 
   }
 });
 
+test('at: the final patch holds the given voxel (a hard negative), before any foreground; outside the case throws', () => {
+  const c = indexCase('c', [24, 48, 48], cornerTumour);
+  const locations = classLocations(c, foregroundClasses('wholeTumour'));
+  const at: Vec3 = [15, 30, 40];
+  const wanted = (15 * 48 + 30) * 48 + 40 + 1;
+  for (let seed = 0; seed < 50; seed++) {
+    for (const forceForeground of [false, true]) {
+      const s = samplePatch(c, { patchSize: [8, 16, 16], inputSize: [12, 24, 24], forceForeground, locations, at }, new Rng(seed));
+      assert.ok(box(s.image, s.shape, [2, 4, 4], [8, 16, 16]).includes(wanted), `seed ${seed}: the point is not in the final patch`);
+      assert.ok(!s.label.some((l) => l > 0), `seed ${seed}: the patch went to the tumour`);
+    }
+  }
+  const centred = samplePatch(c, { patchSize: [8, 16, 16], forceForeground: false, locations: [], at, placement: 'centre' }, new Rng(1));
+  assert.equal(centred.image[(4 * 16 + 8) * 16 + 8], wanted, "placement 'centre' puts it at the patch centre");
+  assert.throws(() => samplePatch(c, { patchSize: [8, 16, 16], forceForeground: false, locations: [], at: [24, 0, 0] }, new Rng(1)), /case 'c': patch centre \[24, 0, 0\] is outside the case's \[24, 48, 48\] voxels/);
+});
+
+test('hard-negative batches: at share 1 every unforced sample holds one of its case\'s points; share 0, no option or no points is the plain stream', () => {
+  const c = indexCase('w', [8, 16, 48], (z, y, x) => (z >= 2 && z < 6 && y >= 4 && y < 12 && x >= 2 && x < 8 ? 1 : 0));
+  const opts = { ...base, patchSize: [8, 16, 16] as Vec3 };
+  const n = 8 * 16 * 16;
+  const points: Vec3[] = [[4, 8, 30], [1, 2, 44]];
+  const flat = points.map(([z, y, x]) => (z * 16 + y) * 48 + x + 1);
+  const seen = new Set<number>();
+  for (let it = 0; it < 30; it++) {
+    const plain = makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it });
+    for (const h of [{ share: 0, points: { w: points } }, { share: 1, points: { v: points } }]) {
+      assert.deepEqual(makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it, hardNegatives: h }), plain, `iteration ${it}: ${JSON.stringify(h)} changes the stream`);
+    }
+    const b = makeBatch([c, c], 'wholeTumour', { ...opts, iteration: it, hardNegatives: { share: 1, points: { w: points } } });
+    // Sample 1 is forced to hold tumour; sample 0 (unforced) holds a point.
+    assert.ok(b.target.subarray(n, 2 * n).some((t) => t > 0));
+    assert.deepEqual(b.image.subarray(n, 2 * n), plain.image.subarray(n, 2 * n), 'the forced sample is unchanged');
+    const hit = flat.filter((v) => b.image.subarray(0, n).includes(v));
+    assert.ok(hit.length > 0, `iteration ${it}: sample 0 holds no hard negative`);
+    hit.forEach((v) => seen.add(v));
+  }
+  assert.equal(seen.size, 2, 'both points are drawn');
+  assert.throws(() => makeBatch([c, c], 'wholeTumour', { ...opts, hardNegatives: { share: 1.5, points: {} } }), /hardNegatives\.share 1\.5, expected a probability from 0 to 1/);
+});
+
 test('random patches of a large case lie inside it (a contiguous box of the case)', () => {
   const shape: Vec3 = [10, 20, 30];
   const c = indexCase('c', shape, () => 0);

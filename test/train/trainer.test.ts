@@ -2,7 +2,7 @@
 // the BDL, and exact resume (an interrupted run continued from its checkpoint gives the same losses).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { torch } from '../../src/torch/index.js';
@@ -128,6 +128,21 @@ test('stage 2 (split) trains with γ = 0.5 without NaN and logs the BDL term', a
     assert.ok(r.trainBdl !== null && Number.isFinite(r.trainBdl), `BDL ${r.trainBdl}`);
     assert.equal(r.pseudoDice.length, 2);
   }
+});
+
+test('hard negatives: they change the batches, are recorded in config.json, and a bad file stops the run before it writes anything', async () => {
+  const file = join(root, 'hn.json');
+  // Voxel (x, y, z) = (2, 3, 4) of every case (spacing 0.5 × 0.5 × 1 mm, origin 0): far from the ball.
+  writeFileSync(file, JSON.stringify({ coordinates: 'RAS', cases: Object.fromEntries(['P0_t01', 'P1_t01', 'P2_t01', 'P3_t01', 'P4_t01'].map((id) => [id, [[1, 1.5, 4]]])) }));
+  const plain = await train(await config('hn-none', { epochs: 1 }));
+  const c = await config('hn', { epochs: 1, hardNegatives: { file, share: 1 } });
+  const hard = await train(c);
+  assert.notEqual(hard.log[0].trainLoss, plain.log[0].trainLoss);
+  assert.deepEqual(JSON.parse(readFileSync(join(c.out, 'config.json'), 'utf8')).hardNegatives, { file, share: 1 });
+  writeFileSync(file, JSON.stringify({ coordinates: 'RAS', cases: { P0_t01: [[500, 0, 0]] } }));
+  await assert.rejects(train(await config('hn-bad', { hardNegatives: { file, share: 1 } })), /hn\.json: field cases\.P0_t01\[0\]: expected a point inside the case's preprocessed grid/);
+  assert.ok(!existsSync(join(root, 'hn-bad')), 'nothing written');
+  await assert.rejects(train(await config('hn-bad2', { hardNegatives: { file, share: 2 } })), /hardNegatives\.share must be a probability from 0 to 1/);
 });
 
 test('bad configurations are refused with the field named', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { affineSpacing, axialAxis, axisCodes, nearestOrthogonal } from '../../src/volume/orientation.js';
+import { affineSpacing, axialAxis, axisCodes, nearestOrthogonal, rasToVoxel } from '../../src/volume/orientation.js';
+import { voxelToRas } from '../../src/measure/geometry.js';
 import { diagonalAffine, type Mat4 } from '../../src/volume/volume.js';
 
 const d30 = Math.PI / 6;
@@ -47,4 +48,18 @@ test('affineSpacing: column norms in [z, y, x] order', () => {
 test('nearestOrthogonal: polar factor of a scaled rotation is the rotation', () => {
   const r = nearestOrthogonal([0, -2, 0, 2, 0, 0, 0, 0, 2]);
   r.forEach((v, i) => assert.ok(Math.abs(v - [0, -1, 0, 1, 0, 0, 0, 0, 1][i]) < 1e-12));
+});
+
+test('rasToVoxel inverts voxelToRas: hand-computed on an axis-swapped affine, round trip on an oblique one; degenerate throws', () => {
+  // Voxel (x, y, z) → RAS (20 − y, x − 5, 2z): columns i → A, j → −R, k → 2 S.
+  const swapped = [0, -1, 0, 20, 1, 0, 0, -5, 0, 0, 2, 0, 0, 0, 0, 1];
+  assert.deepEqual(rasToVoxel(swapped, [13, 7, 6]), [12, 7, 3]);
+  assert.deepEqual(rasToVoxel([2, 0, 0, 10, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], [14, 1, 2]), [2, 1, 2]);
+  const c = Math.cos(0.3);
+  const s = Math.sin(0.3);
+  const oblique = [0.5 * c, -0.8 * s, 0.1, -40, 0.5 * s, 0.8 * c, 0, 12, 0, 0.05, 1.5, 7, 0, 0, 0, 1];
+  for (const v of [[0, 0, 0], [3.5, -2, 10], [100, 200, 50]] as [number, number, number][]) {
+    rasToVoxel(oblique, voxelToRas(oblique, v)).forEach((x, a) => assert.ok(Math.abs(x - v[a]) < 1e-9, `${v}: ${x}`));
+  }
+  assert.throws(() => rasToVoxel([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], [0, 0, 0]), /rasToVoxel: the affine's 3×3 part .* is degenerate/);
 });

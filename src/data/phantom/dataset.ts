@@ -2,8 +2,10 @@
  * Generates a synthetic nnU-Net raw dataset of VS phantoms: `cases` scans of `patients`
  * patients (each patient at least one timepoint; the rest spread at random), named
  * `VS_p<3-digit patient>_t<2-digit timepoint>` (both 1-based), all in `imagesTr/`/`labelsTr/`,
- * plus `dataset.json`, `phantoms.json` (the meta data of every case) and `dates.csv` (each scan's
- * date, `case,date`, see `data/scan-dates.ts`). Same options and seed →
+ * plus `dataset.json`, `phantoms.json` (the meta data of every case), `dates.csv` (each scan's
+ * date, `case,date`, see `data/scan-dates.ts`) and `hard-negatives.json` (the middle of every normal
+ * internal auditory canal, RAS mm, per case: {@link normalCanalPoints}; for `meatus train
+ * --hard-negatives`). Same options and seed →
  * bit-identical files.
  */
 
@@ -13,7 +15,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { datasetJson, writeDatasetJson, writeNnunetCase } from '../nnunet.js';
 import { Rng } from '../random.js';
 import type { PhantomConfig } from './config.js';
-import type { Phantom, PhantomMeta } from './generate.js';
+import { type Phantom, type PhantomMeta, normalCanalPoints } from './generate.js';
 import { checkSeriesOptions, generateSeries, type SeriesOptions } from './longitudinal.js';
 import { formatScanDates } from '../scan-dates.js';
 import { siblingModule, startModuleWorker } from '../../util/worker.js';
@@ -160,6 +162,8 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
     datasetJson(cases.length, { name: 'VS_phantom', description: `meatus synthetic VS phantoms, seed ${seed}`, reference: 'meatus phantom', licence: 'CC0' }),
   );
   await writeFileAtomic(join(o.out, 'phantoms.json'), JSON.stringify({ seed, cases }, null, 2) + '\n');
+  const negatives = Object.fromEntries(cases.map((c) => [c.name, normalCanalPoints(c.meta)]));
+  await writeFileAtomic(join(o.out, 'hard-negatives.json'), JSON.stringify({ coordinates: 'RAS', cases: negatives }) + '\n');
   await writeFileAtomic(join(o.out, 'dates.csv'), formatScanDates(cases.map((c) => [c.name, c.meta.date ?? ''])));
   return { out: o.out, patients, cases, seconds: (performance.now() - t0) / 1000 };
 }

@@ -37,6 +37,18 @@ export interface PhantomTumourMeta {
   canalAxisRas: P3;
 }
 
+/** One ear of a phantom (both are always drawn), with or without a tumour. */
+export interface PhantomEarMeta {
+  side: Side;
+  /** A tumour fills (part of) this ear's canal. */
+  tumour: boolean;
+  /** The porus centre and the canal direction (lateral, unit) in RAS mm. */
+  porusRas: P3;
+  canalAxisRas: P3;
+  /** Length of the internal auditory canal, porus to fundus, mm. */
+  canalLengthMm: number;
+}
+
 /** What describes a phantom besides its voxels. */
 export interface PhantomMeta {
   /** The seed of the patient. */
@@ -74,6 +86,8 @@ export interface PhantomMeta {
   /** The porus centre and the canal direction (lateral) in RAS mm. */
   porusRas: P3;
   canalAxisRas: P3;
+  /** Both ears, right then left: where the normal canals are (see {@link normalCanalPoints}). */
+  ears: PhantomEarMeta[];
   /** Timepoint index (0 = baseline) and months since baseline, for longitudinal series. */
   timepoint: number;
   months: number;
@@ -215,6 +229,16 @@ export function renderPhantom(
       canalAxisRas: apply3(acq.poseRotation, e.axis).map((v) => Math.round(v * 1e4) / 1e4) as P3,
     };
   });
+  const ears: PhantomEarMeta[] = (['right', 'left'] as const).map((side) => {
+    const e = patient.anatomy.ears[side];
+    return {
+      side,
+      tumour: placed.some((p) => p.side === side),
+      porusRas: headToRas(acq, e.porus).map(round) as P3,
+      canalAxisRas: apply3(acq.poseRotation, e.axis).map((v) => Math.round(v * 1e4) / 1e4) as P3,
+      canalLengthMm: round(e.canalLength),
+    };
+  });
   const first = tumours[0];
   return {
     image,
@@ -240,12 +264,25 @@ export function renderPhantom(
       poseDeg: acq.poseDeg.map(round) as P3,
       porusRas: headToRas(acq, ear.porus).map(round) as P3,
       canalAxisRas: apply3(acq.poseRotation, ear.axis).map((v) => Math.round(v * 1e4) / 1e4) as P3,
+      ears,
       timepoint: timing.timepoint,
       months: timing.months,
       ...(timing.date !== undefined ? { date: timing.date } : {}),
       ...(timing.sizeFactor !== undefined ? { sizeFactor: timing.sizeFactor } : {}),
     },
   };
+}
+
+/**
+ * The middle of every normal internal auditory canal of a phantom (RAS mm): one point per ear
+ * without a tumour — two in a healthy head, one beside a unilateral tumour, none in NF2. The canal
+ * is where a model most often finds a tumour that is not there, so these are the phantom's hard
+ * negatives (`hard-negatives.json` of `meatus phantom`, `meatus train --hard-negatives`).
+ */
+export function normalCanalPoints(meta: Pick<PhantomMeta, 'ears'>): P3[] {
+  return meta.ears
+    .filter((e) => !e.tumour)
+    .map((e) => e.porusRas.map((v, a) => round(v + (e.canalAxisRas[a] * e.canalLengthMm) / 2)) as P3);
 }
 
 function round(v: number): number {
