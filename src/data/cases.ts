@@ -37,7 +37,9 @@ export function casePattern(pattern: RegExp | string = DEFAULT_CASE_PATTERN): Re
     re = pattern;
   }
   if (!re.source.includes('(?<patient>')) {
-    throw new Error(`case pattern: ${re.source} has no named group 'patient'; expected e.g. ${DEFAULT_CASE_PATTERN.source}`);
+    // As given: a string as typed (an empty one too, which RegExp would show as `(?:)`).
+    const given = typeof pattern === 'string' ? JSON.stringify(pattern) : re.source;
+    throw new Error(`case pattern: ${given} has no named group 'patient'; expected e.g. ${DEFAULT_CASE_PATTERN.source}`);
   }
   return re;
 }

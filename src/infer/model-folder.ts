@@ -24,12 +24,18 @@ export type Stage = 'stage1' | 'stage2' | 'localiser';
  * `NAME-3.safetensors`, … while they exist. Empty if `NAME.safetensors` is absent.
  * @throws Error if `dir` is not a folder; Error naming the file if a numbered member has no predecessor (e.g. `stage1-3` without
  *   `stage1-2`, or any member without `NAME.safetensors`), or is `NAME-1` or has a leading zero: the
- *   folder would not say which networks it means.
+ *   folder would not say which networks it means; and for a member name not in lower case
+ *   (`Stage1-2.safetensors`).
  */
 export function stageFiles(dir: string, name: Stage): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder; expected a model folder (stage1.safetensors, stage2.safetensors, …)`);
   const numbered = new RegExp(`^${name}-(\\d+)\\.safetensors$`);
-  const members = readdirSync(dir)
+  const files = readdirSync(dir);
+  // Member names are matched exactly: a name that differs only in case would be skipped silently
+  // (or, on a case-insensitive disk, found as the first member but not as a further one).
+  const cased = files.find((f) => f !== f.toLowerCase() && new RegExp(`^${name}(-\\d+)?\\.safetensors$`).test(f.toLowerCase()));
+  if (cased) throw new Error(`${join(dir, cased)}: model folder members are named in lower case; expected ${cased.toLowerCase()}`);
+  const members = files
     .map((f) => numbered.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ file: m[0], n: Number(m[1]), text: m[1] }))

@@ -212,6 +212,9 @@ export async function runGrowth(o: GrowthRunOptions): Promise<GrowthRunResult> {
         const label = await readNifti(f.label);
         const labelU8: Volume<Uint8Array> = { ...label, data: Uint8Array.from(label.data as ArrayLike<number>) }; // 0/1/2: measure checked
         const t2Path = findT2(f, o.images);
+        if (o.images !== undefined && (t2Path === null || resolve(dirname(t2Path)) !== resolve(o.images))) {
+          o.log?.(`${name}: no ${name}_0000.nii.gz or ${name}.nii.gz (or .nii) in --images ${o.images}${t2Path === null ? '' : `: its T2 is ${t2Path}`}`);
+        }
         let t2: Volume | null = null;
         if (t2Path !== null) {
           t2 = await readNifti(t2Path);

@@ -124,6 +124,9 @@ test('meatus growth: a later patient\'s bad dates leave no output at all; dates.
   const t2bad = await cli('growth', join(ds, 'labelsTr'), '--out', out2, '--no-viewer', '--images', imgs);
   assert.equal(t2bad.code, 1);
   assert.match(t2bad.err, /B_t1_0000\.nii\.gz: shape 8×20×15 differs from its label map/);
+  // A scan not in --images is said, with where its T2 came from instead.
+  assert.match(t2bad.out, /A_t1: no A_t1_0000\.nii\.gz or A_t1\.nii\.gz \(or \.nii\) in --images .*imgs: its T2 is .*imagesTr.A_t1_0000\.nii\.gz/);
+  assert.match(t2bad.out, /A_t2: no A_t2_0000\.nii\.gz or A_t2\.nii\.gz \(or \.nii\) in --images .*imgs\n/);
   assert.ok(!existsSync(join(out2, 'A_growth.html')) && !existsSync(join(out2, 'growth.json')), 'nothing left behind');
   // Dates against the names' order: followed, and said.
   writeFileSync(join(ds, 'dates.csv'), 'case,date\nA_t1,2021-01-01\nA_t2,2020-01-01\nB_t1,2020-01-01\nB_t2,2020-07-01\n');

@@ -20,6 +20,8 @@ test('caseIdentity: default pattern, custom pattern, unmatched names', () => {
   }
   assert.deepEqual(caseIdentity('S3-V2', '^S(?<patient>\\d+)-V(?<timepoint>\\d+)$'), { name: 'S3-V2', patient: '3', timepoint: 2 });
   assert.throws(() => casePattern('^(?<pid>.+)$'), /no named group 'patient'/);
+  assert.throws(() => casePattern(''), /case pattern: "" has no named group 'patient'/);
+  assert.throws(() => casePattern(/^x$/), /case pattern: \^x\$ has no named group 'patient'/);
   assert.throws(() => casePattern('('), /not a valid regular expression/);
 });
 

@@ -132,6 +132,11 @@ test('a model folder lists each network and its numbered members; a gap or a str
     assert.throws(() => stageFiles(dir, 'stage1'), new RegExp(`${bad}\\.safetensors: the further members of stage1 are numbered from 2 without leading zeros`));
     rmSync(join(dir, `${bad}.safetensors`));
   }
+  // A name in another case is not skipped silently.
+  writeFileSync(join(dir, 'Stage1-3.safetensors'), 'x');
+  assert.throws(() => stageFiles(dir, 'stage1'), /Stage1-3\.safetensors: model folder members are named in lower case; expected stage1-3\.safetensors/);
+  assert.deepEqual(stageFiles(dir, 'stage2'), [join(dir, 'stage2.safetensors')], 'another network is not concerned');
+  rmSync(join(dir, 'Stage1-3.safetensors'));
   // A member without its first network.
   await save(join(dir, 'localiser-2.safetensors'), 5, 'wholeTumour', plan);
   assert.throws(() => stageFiles(dir, 'localiser'), /localiser-2\.safetensors: a further member of localiser, but localiser\.safetensors, its first, is missing/);
