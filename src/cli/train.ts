@@ -60,7 +60,7 @@ const USAGE = `usage: meatus train --dataset DIR --task wholeTumour|split|baseli
                        auditory canal): a share of the training patches not forced to hold tumour
                        is centred on one of them instead (not nnU-Net's sampling)
   --hard-negative-share P
-                       that share, 0–1 (default 0.33; needs --hard-negatives)
+                       that share, 0–1 (default ${DEFAULT_HARD_NEGATIVE_SHARE}; needs --hard-negatives)
   --nonfinite refuse|replace-with-minimum
                        NaN/Inf voxels in a training image: refuse it (default) or replace them by
                        the image's smallest finite value
