@@ -135,9 +135,40 @@ meatus train --task wholeTumour --dataset "$work/preprocessed-all2" --plan "$wor
 meatus train --task split --gamma 0.5 --tau 1 --dataset "$work/preprocessed-all2" --out "$work/stage2-more" \
   --pretrained "$work/stage2/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE2_LAST_EPOCHS:-60}" --iterations "${ITERATIONS:-25}" \
   --no-final-validation --val-iterations 5 --seed 2 "$@"
+# Hard negatives: 12 more healthy heads (patients 111–122: 6 at the TSE geometry, 6 at 1 mm
+# isotropic, where the normal canal was taken for tumour), and stage 1 trained once more on all 122
+# from its last weights with a share of the random patches centred on the normal canals (every
+# dataset's hard-negatives.json, merged), lr 0.003, 60 epochs, sampling seed 5.
+[ -f "$work/extraHt/dataset.json" ] || meatus phantom --geometry tse --healthy 1 --cases 6 --patients 6 --seed 2026 --first-patient 111 --out "$work/extraHt"
+[ -f "$work/extraHi/dataset.json" ] || meatus phantom --geometry iso --healthy 1 --cases 6 --patients 6 --seed 2026 --first-patient 117 --out "$work/extraHi"
+for x in Ht Hi; do
+  [ -f "$work/preprocessed-extra$x/cases.json" ] || meatus preprocess --dataset "$work/extra$x" --plan "$work/plan.json" --out "$work/preprocessed-extra$x" --overwrite
+done
+if [ ! -f "$work/preprocessed-all3/cases.json" ]; then
+  mkdir -p "$work/preprocessed-all3"
+  for d in preprocessed preprocessed-extra4 preprocessed-extra3 preprocessed-extra1 preprocessed-extra2 preprocessed-extraT preprocessed-extraHt preprocessed-extraHi; do
+    ln -sf "$(cd "$work/$d" && pwd)"/VS_* "$work/preprocessed-all3/"
+  done
+  cp "$work/plan.json" "$work/preprocessed-all3/plan.json"
+  node -e '
+    const fs = require("fs");
+    const [out, ...dirs] = process.argv.slice(1);
+    const cases = dirs.flatMap((d) => JSON.parse(fs.readFileSync(d + "/cases.json", "utf8")).cases);
+    fs.writeFileSync(out + "/cases.json", JSON.stringify({ version: 1, cases }, null, 2) + "\n");
+  ' "$work/preprocessed-all3" "$work/preprocessed" "$work/preprocessed-extra4" "$work/preprocessed-extra3" "$work/preprocessed-extra1" "$work/preprocessed-extra2" "$work/preprocessed-extraT" "$work/preprocessed-extraHt" "$work/preprocessed-extraHi"
+fi
+node -e '
+  const fs = require("fs");
+  const [out, ...dirs] = process.argv.slice(1);
+  const cases = Object.assign({}, ...dirs.map((d) => JSON.parse(fs.readFileSync(d + "/hard-negatives.json", "utf8")).cases));
+  fs.writeFileSync(out, JSON.stringify({ coordinates: "RAS", cases }) + "\n");
+' "$work/hard-negatives.json" "$work/dataset" "$work/extra4" "$work/extra3" "$work/extra1" "$work/extra2" "$work/extraT" "$work/extraHt" "$work/extraHi"
+meatus train --task wholeTumour --dataset "$work/preprocessed-all3" --plan "$work/plan-stage1.json" --out "$work/stage1-hn" \
+  --pretrained "$work/stage1-more/checkpoint_last.safetensors" --lr 0.003 --epochs "${STAGE1_HN_EPOCHS:-60}" --iterations "${ITERATIONS:-25}" \
+  --no-final-validation --val-iterations 5 --seed 5 --hard-negatives "$work/hard-negatives.json" "$@"
 # The last weights of each run (nnU-Net's checkpoint_final; the localiser's best is its last), without
 # the optimizer state.
-for pair in localiser:localiser stage1-more:stage1 stage2-more:stage2; do
+for pair in localiser:localiser stage1-hn:stage1 stage2-more:stage2; do
   run=${pair%%:*} s=${pair##*:}
   node --input-type=module --import tsx -e '
     const { loadCheckpoint, saveCheckpoint } = await import("./src/nn/checkpoint.ts");
@@ -155,5 +186,6 @@ cp "$work/stage1-small/log.jsonl" models/default/stage1-small-log.jsonl
 cp "$work/stage1-large/log.jsonl" models/default/stage1-large-log.jsonl
 cp "$work/stage1-ft/log.jsonl" models/default/stage1-ft-log.jsonl
 cp "$work/stage1/log.jsonl" models/default/stage1-ft2-log.jsonl
+cp "$work/stage1-more/log.jsonl" models/default/stage1-ft3-log.jsonl
 cp "$work/stage2/log.jsonl" models/default/stage2-first-log.jsonl
 echo "default model written to models/default/"
