@@ -20,8 +20,8 @@ const USAGE = `usage: meatus phantom --cases N --out DIR [options]
 
 Writes N synthetic T2 scans with IM/EM labels as an nnU-Net raw dataset
 (imagesTr/VS_p001_t01_0000.nii.gz, labelsTr/..., dataset.json, phantoms.json, dates.csv,
-hard-negatives.json: the middle of every normal internal auditory canal, for meatus train
---hard-negatives).
+hard-negatives.json: the middle of every normal internal auditory canal inside the scan, for
+meatus train --hard-negatives).
 
 options:
   --cases N        number of scans (timepoints over all patients)

@@ -45,13 +45,15 @@ export interface HardNegatives {
   cases: number;
   /** Points over those cases. */
   total: number;
+  /** Points of the file's other cases (validation cases, or ids not in the training list), not used. */
+  skipped: number;
 }
 
 /**
  * Reads and checks a hard-negatives file (see the module comment) without looking at any case:
  * the check a command makes before planning or preprocessing.
  * @throws Error naming `file` and the field: unreadable or malformed JSON, unknown `coordinates`,
- *   a point that is not three finite numbers.
+ *   a point that is not three finite numbers, or no point at all.
  */
 export async function readHardNegativeFile(file: string): Promise<HardNegativeFile> {
   let json: unknown;
@@ -71,6 +73,7 @@ export async function readHardNegativeFile(file: string): Promise<HardNegativeFi
       return (p as unknown[]).map((v, a) => c.num(v, `${f}[${a}]`, 'finite')) as [number, number, number];
     });
   }
+  if (!Object.values(cases).some((l) => l.length > 0)) c.fail('cases', 'at least one point (every case\'s list is empty: nothing to sample)', o.cases);
   return { coordinates: o.coordinates as HardNegativeFile['coordinates'], cases };
 }
 
@@ -89,7 +92,9 @@ export async function readHardNegatives(file: string, dataDir: string, trainCase
   const training = new Set(trainCases);
   const points: HardNegativePoints = {};
   let total = 0;
+  let skipped = 0;
   for (const [id, world] of Object.entries(f.cases)) {
+    if (!training.has(id)) skipped += world.length;
     if (!training.has(id) || world.length === 0) continue;
     const grid = await readCaseGrid(dataDir, id);
     const [nz, ny, nx] = grid.shape;
@@ -105,8 +110,12 @@ export async function readHardNegatives(file: string, dataDir: string, trainCase
   }
   const n = Object.keys(points).length;
   if (n === 0) {
-    const ids = Object.keys(f.cases);
-    c.fail('cases', `points of at least one training case of ${dataDir} (e.g. '${trainCases[0]}')`, ids.length > 3 ? [...ids.slice(0, 3), '…'] : ids);
+    const ids = Object.keys(f.cases).filter((id) => f.cases[id].length > 0);
+    const shown = ids.slice(0, 3).map((id) => `'${id}'`).join(', ') + (ids.length > 3 ? ', …' : '');
+    throw new Error(
+      `${file}: no point belongs to a training case of ${dataDir}: the cases with points (${shown}) are validation cases or not in the dataset; ` +
+        `ids are case names as in the dataset (e.g. '${trainCases[0]}', without _0000 or .nii.gz)`,
+    );
   }
-  return { points, cases: n, total };
+  return { points, cases: n, total, skipped };
 }

@@ -203,7 +203,11 @@ export async function train(config: TrainConfig, hooks: { onEpoch?: (r: EpochRec
   const world = dist.getWorldSize();
   const lead = rank === 0;
   const negatives = c.hardNegatives ? await readHardNegatives(c.hardNegatives.file, c.data, c.trainCases) : null;
-  if (lead && negatives) console.error(`hard negatives: ${negatives.total} points in ${negatives.cases} of ${c.trainCases.length} training cases (${c.hardNegatives!.file}), share ${c.hardNegatives!.share}`);
+  if (lead && negatives) {
+    const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+    const skipped = negatives.skipped > 0 ? `; ${n(negatives.skipped, 'point')} of other cases (validation, or not in the dataset) not used` : '';
+    console.error(`hard negatives: ${n(negatives.total, 'point')} in ${negatives.cases} of ${n(c.trainCases.length, 'training case')} (${c.hardNegatives!.file}), share ${c.hardNegatives!.share}${skipped}`);
+  }
   const localBatch = rankBatchSize(plan.batchSize, world, rank);
   torch.manualSeed(c.seed);
   const net = buildNetwork(plan, task, c.device, c.deepSupervision);

@@ -59,6 +59,7 @@ test('meatus train: missing and malformed options are refused with the flag name
   const hn = join(dir, 'hn.json');
   writeFileSync(hn, JSON.stringify({ coordinates: 'ras', cases: {} }));
   await usage(/--hard-negatives: .*hn\.json: field coordinates: expected "RAS" or "LPS", got "ras"/, '--hard-negatives', hn);
-  writeFileSync(hn, JSON.stringify({ coordinates: 'RAS', cases: {} }));
+  writeFileSync(hn, JSON.stringify({ coordinates: 'RAS', cases: { VS_p001_t01: [] } }));
+  await usage(/--hard-negatives: .*hn\.json: field cases: expected at least one point/, '--hard-negatives', hn);
   await usage(/--hard-negative-share: expected a fraction between 0 and 1, got '-1'/, '--hard-negatives', hn, '--hard-negative-share', '-1');
 });

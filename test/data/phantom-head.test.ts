@@ -16,6 +16,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
+import { readNifti } from '../../src/volume/nifti-file.js';
 
 type P3 = [number, number, number];
 
@@ -198,6 +199,31 @@ test('both ears in the meta: the tumour\'s is the tumour\'s; normalCanalPoints i
   assert.equal(normalCanalPoints(healthy.meta).length, 2);
   const nf2 = generatePhantom({ ...HEAD3, healthyProbability: 0, bilateralProbability: 1, koos: 3 }, 0);
   assert.deepEqual(normalCanalPoints(nf2.meta), []);
+});
+
+test('crop phantoms: hard-negatives.json lists only the canals inside each scan (a crop holds one ear)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'meatus-phantom-crop-'));
+  try {
+    const sum = await generatePhantomDataset({ out: dir, cases: 4, patients: 4, seed: 1, jobs: 1, config: { healthyProbability: 0.5 } });
+    const file = JSON.parse(await readFile(join(dir, 'hard-negatives.json'), 'utf8'));
+    let inside = 0;
+    for (const c of sum.cases) {
+      const image = await readNifti(join(dir, 'imagesTr', `${c.name}_0000.nii.gz`));
+      const all = normalCanalPoints(c.meta);
+      const kept = file.cases[c.name] as P3[];
+      assert.deepEqual(kept, normalCanalPoints(c.meta, image));
+      assert.ok(kept.length < all.length || c.meta.healthy === false, `${c.name}: a crop does not hold both canals of a healthy head`);
+      for (const p of all) {
+        const v = rasToVoxel(image.affine, p).map(Math.round);
+        const isIn = v.every((x, a) => x >= 0 && x < image.shape[2 - a]);
+        assert.equal(kept.some((q) => dist(q, p) === 0), isIn, `${c.name}: ${p} (voxel ${v})`);
+        if (isIn) inside++;
+      }
+    }
+    assert.ok(sum.cases.some((c) => c.meta.healthy) && inside > 0, 'a healthy crop keeps the canal it shows');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('addGhost: the image plus amplitude × itself shifted along array axis 1, wrapping around', () => {

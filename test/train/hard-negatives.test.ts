@@ -33,7 +33,7 @@ test('points become the nearest voxel [z, y, x] of their case (RAS and LPS); oth
     // 'v' (a validation case) has no JSON in the folder: it must not be read.
     writeFileSync(file, JSON.stringify({ coordinates: 'RAS', cases: { a: [[-90.1, -84.6, -36.2], [-100, -90, -40]], b: [[13, 7, 6]], v: [[0, 0, 0]], c: [] } }));
     const h = await readHardNegatives(file, dir, ['a', 'b', 'c']);
-    assert.deepEqual(h, { points: { a: [[3, 7, 12], [0, 0, 0]], b: [[3, 7, 12]] }, cases: 2, total: 3 });
+    assert.deepEqual(h, { points: { a: [[3, 7, 12], [0, 0, 0]], b: [[3, 7, 12]] }, cases: 2, total: 3, skipped: 1 });
     writeFileSync(file, JSON.stringify({ coordinates: 'LPS', cases: { a: [[90.4, 84.4, -36.4]], b: [[-13, -7, 6]] } }));
     assert.deepEqual((await readHardNegatives(file, dir, ['a', 'b'])).points, { a: [[3, 7, 12]], b: [[3, 7, 12]] });
   } finally {
@@ -56,7 +56,9 @@ test('bad files: the file and the field are named', async () => {
     await rejects({ coordinates: 'RAS', cases: { a: [[1, 2]] } }, /field cases\.a\[0\]: expected a point \[x, y, z\] in mm, got \[1,2\]/);
     await rejects({ coordinates: 'RAS', cases: { a: [[1, 'x', 2]] } }, /field cases\.a\[0\]\[1\]: expected a finite number/);
     await rejects({ coordinates: 'RAS', cases: { a: [[-90.4, -84.4, -36.4], [0, 0, 0]] } }, /field cases\.a\[1\]: expected a point inside the case's preprocessed grid \(RAS mm of its own scan; voxel \[x, y, z\] within \[30, 20, 10\], here \[125, 113, 33\]\)/);
-    await rejects({ coordinates: 'RAS', cases: { z: [[0, 0, 0]] } }, /field cases: expected points of at least one training case of .* \(e\.g\. 'a'\), got \["z"\]/);
+    await rejects({ coordinates: 'RAS', cases: { z: [[0, 0, 0]], a: [] } }, /hn\.json: no point belongs to a training case of .*: the cases with points \('z'\) are validation cases or not in the dataset; ids are case names as in the dataset \(e\.g\. 'a', without _0000 or \.nii\.gz\)/);
+    await rejects({ coordinates: 'RAS', cases: {} }, /field cases: expected at least one point \(every case's list is empty: nothing to sample\)/);
+    await rejects({ coordinates: 'RAS', cases: { a: [], b: [] } }, /field cases: expected at least one point/);
     await rejects({ coordinates: 'RAS', cases: {}, extra: 1 }, /field extra: expected no such field/);
     writeFileSync(file, JSON.stringify({ coordinates: 'RAS', cases: { a: [[1, 2, 3]] } }));
     assert.deepEqual(await readHardNegativeFile(file), { coordinates: 'RAS', cases: { a: [[1, 2, 3]] } });

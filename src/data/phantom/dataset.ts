@@ -4,8 +4,8 @@
  * `VS_p<3-digit patient>_t<2-digit timepoint>` (both 1-based), all in `imagesTr/`/`labelsTr/`,
  * plus `dataset.json`, `phantoms.json` (the meta data of every case), `dates.csv` (each scan's
  * date, `case,date`, see `data/scan-dates.ts`) and `hard-negatives.json` (the middle of every normal
- * internal auditory canal, RAS mm, per case: {@link normalCanalPoints}; for `meatus train
- * --hard-negatives`). Same options and seed →
+ * internal auditory canal inside the scan, RAS mm, per case: {@link normalCanalPoints}; for `meatus
+ * train --hard-negatives`). Same options and seed →
  * bit-identical files.
  */
 
@@ -91,6 +91,8 @@ export interface PatientJob {
 interface PatientCase {
   name: string;
   meta: PhantomMeta;
+  /** {@link normalCanalPoints} inside the scan. */
+  hardNegatives: [number, number, number][];
   phantom?: Phantom;
 }
 
@@ -101,7 +103,7 @@ export async function writePatient(job: PatientJob, keepPhantoms = false): Promi
   for (const ph of series) {
     const name = `VS_p${String(job.patient + 1).padStart(3, '0')}_t${String(ph.meta.timepoint + 1).padStart(2, '0')}`;
     await writeNnunetCase(job.out, name, [ph.image], ph.label);
-    out.push({ name, meta: ph.meta, ...(keepPhantoms ? { phantom: ph } : {}) });
+    out.push({ name, meta: ph.meta, hardNegatives: normalCanalPoints(ph.meta, ph.image), ...(keepPhantoms ? { phantom: ph } : {}) });
   }
   return out;
 }
@@ -162,7 +164,7 @@ export async function generatePhantomDataset(o: PhantomDatasetOptions): Promise<
     datasetJson(cases.length, { name: 'VS_phantom', description: `meatus synthetic VS phantoms, seed ${seed}`, reference: 'meatus phantom', licence: 'CC0' }),
   );
   await writeFileAtomic(join(o.out, 'phantoms.json'), JSON.stringify({ seed, cases }, null, 2) + '\n');
-  const negatives = Object.fromEntries(cases.map((c) => [c.name, normalCanalPoints(c.meta)]));
+  const negatives = Object.fromEntries(perPatient.flat().map((c) => [c.name, c.hardNegatives]));
   await writeFileAtomic(join(o.out, 'hard-negatives.json'), JSON.stringify({ coordinates: 'RAS', cases: negatives }) + '\n');
   await writeFileAtomic(join(o.out, 'dates.csv'), formatScanDates(cases.map((c) => [c.name, c.meta.date ?? ''])));
   return { out: o.out, patients, cases, seconds: (performance.now() - t0) / 1000 };

@@ -14,6 +14,7 @@
  */
 
 import type { Vec3, Volume } from '../../volume/volume.js';
+import { rasToVoxel } from '../../volume/orientation.js';
 import { Rng, type Seed } from '../random.js';
 import { type Anatomy, type Side, type Vessels, drawAnatomy, drawVessels } from './anatomy.js';
 import { type Acquisition, type Protocol, addRicianNoise, applyBiasField, drawAcquisition, drawProtocol, headToRas, renderGrid } from './acquisition.js';
@@ -275,14 +276,16 @@ export function renderPhantom(
 
 /**
  * The middle of every normal internal auditory canal of a phantom (RAS mm): one point per ear
- * without a tumour — two in a healthy head, one beside a unilateral tumour, none in NF2. The canal
- * is where a model most often finds a tumour that is not there, so these are the phantom's hard
- * negatives (`hard-negatives.json` of `meatus phantom`, `meatus train --hard-negatives`).
+ * without a tumour — two in a healthy head, one beside a unilateral tumour, none in NF2 — and, given
+ * the scan's grid, only those inside it (a crop holds one ear). The canal is where a model most often
+ * finds a tumour that is not there, so these are the phantom's hard negatives (`hard-negatives.json`
+ * of `meatus phantom`, `meatus train --hard-negatives`).
  */
-export function normalCanalPoints(meta: Pick<PhantomMeta, 'ears'>): P3[] {
+export function normalCanalPoints(meta: Pick<PhantomMeta, 'ears'>, grid?: Pick<Volume, 'shape' | 'affine'>): P3[] {
   return meta.ears
     .filter((e) => !e.tumour)
-    .map((e) => e.porusRas.map((v, a) => round(v + (e.canalAxisRas[a] * e.canalLengthMm) / 2)) as P3);
+    .map((e) => e.porusRas.map((v, a) => round(v + (e.canalAxisRas[a] * e.canalLengthMm) / 2)) as P3)
+    .filter((p) => !grid || rasToVoxel(grid.affine, p).every((v, a) => Math.round(v) >= 0 && Math.round(v) < grid.shape[2 - a]));
 }
 
 function round(v: number): number {
