@@ -14,7 +14,8 @@
  * Points are mm in the scan's world space: RAS+ as NIfTI's sform/qform give it (`"coordinates":
  * "RAS"`), or DICOM's LPS+ (`"LPS"`, x and y negated; 3D Slicer's markups files default to it).
  * `meatus phantom` writes one for its datasets, `hard-negatives.json`: the middle of every normal
- * canal. For real scans, a list of a model's false-positive components is one way to make one.
+ * canal inside each scan. For real scans, a list of a model's false-positive components is one way
+ * to make one.
  */
 
 import { readFile } from 'node:fs/promises';
