@@ -33,7 +33,8 @@ export function stageFiles(dir: string, name: Stage): string[] {
   const files = readdirSync(dir);
   // Member names are matched exactly: a name that differs only in case would be skipped silently
   // (or, on a case-insensitive disk, found as the first member but not as a further one).
-  const cased = files.find((f) => f !== f.toLowerCase() && new RegExp(`^${name}(-\\d+)?\\.safetensors$`).test(f.toLowerCase()));
+  const member = new RegExp(`^${name}(-\\d+)?\\.safetensors$`);
+  const cased = files.find((f) => f !== f.toLowerCase() && member.test(f.toLowerCase()));
   if (cased) throw new Error(`${join(dir, cased)}: model folder members are named in lower case; expected ${cased.toLowerCase()}`);
   const members = files
     .map((f) => numbered.exec(f))

@@ -21,7 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import { FieldChecker } from '../preprocess/plan.js';
 import { readCaseGrid } from '../preprocess/preprocess.js';
-import { rasToVoxel } from '../volume/orientation.js';
+import { nearestVoxel } from '../volume/orientation.js';
 import type { Vec3 } from '../volume/volume.js';
 
 /** The world coordinate systems a hard-negatives file may use. */
@@ -101,8 +101,9 @@ export async function readHardNegatives(file: string, dataDir: string, trainCase
     const [nz, ny, nx] = grid.shape;
     points[id] = world.map((p, i) => {
       const ras: [number, number, number] = f.coordinates === 'LPS' ? [-p[0], -p[1], p[2]] : p;
-      const [x, y, z] = rasToVoxel(grid.affine, ras).map(Math.round);
-      if (!(x >= 0 && x < nx && y >= 0 && y < ny && z >= 0 && z < nz)) {
+      const { voxel, inside } = nearestVoxel(grid.affine, grid.shape, ras);
+      const [x, y, z] = voxel;
+      if (!inside) {
         c.fail(`cases.${id}[${i}]`, `a point inside the case's preprocessed grid (${f.coordinates} mm of its own scan; voxel [x, y, z] within [${nx}, ${ny}, ${nz}], here [${x}, ${y}, ${z}])`, p);
       }
       return [z, y, x] as Vec3;

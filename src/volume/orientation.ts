@@ -81,6 +81,16 @@ export function rasToVoxel(affine: Mat4, ras: readonly [number, number, number])
 }
 
 /**
+ * The voxel `(x, y, z)` whose centre is nearest to the RAS+ point `ras` (mm) under `affine`, and
+ * whether it lies in a grid of `shape` (`[z, y, x]`).
+ * @throws Error as {@link rasToVoxel} does.
+ */
+export function nearestVoxel(affine: Mat4, shape: Vec3, ras: readonly [number, number, number]): { voxel: [number, number, number]; inside: boolean } {
+  const voxel = rasToVoxel(affine, ras).map(Math.round) as [number, number, number];
+  return { voxel, inside: voxel.every((v, a) => v >= 0 && v < shape[2 - a]) };
+}
+
+/**
  * Whether a 3×3 is too close to singular to carry an orientation: a non-finite entry, a zero
  * column, or columns that (normalised) span less than a 1e-6 volume.
  */

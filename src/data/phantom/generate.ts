@@ -14,7 +14,7 @@
  */
 
 import type { Vec3, Volume } from '../../volume/volume.js';
-import { rasToVoxel } from '../../volume/orientation.js';
+import { nearestVoxel } from '../../volume/orientation.js';
 import { Rng, type Seed } from '../random.js';
 import { type Anatomy, type Side, type Vessels, drawAnatomy, drawVessels } from './anatomy.js';
 import { type Acquisition, type Protocol, addRicianNoise, applyBiasField, drawAcquisition, drawProtocol, headToRas, renderGrid } from './acquisition.js';
@@ -285,7 +285,7 @@ export function normalCanalPoints(meta: Pick<PhantomMeta, 'ears'>, grid?: Pick<V
   return meta.ears
     .filter((e) => !e.tumour)
     .map((e) => e.porusRas.map((v, a) => round(v + (e.canalAxisRas[a] * e.canalLengthMm) / 2)) as P3)
-    .filter((p) => !grid || rasToVoxel(grid.affine, p).every((v, a) => Math.round(v) >= 0 && Math.round(v) < grid.shape[2 - a]));
+    .filter((p) => !grid || nearestVoxel(grid.affine, grid.shape, p).inside);
 }
 
 function round(v: number): number {
